@@ -1,0 +1,64 @@
+/**
+ * Typed storage errors. Adapters translate their SDK's exceptions into these once, at the
+ * adapter boundary; the broker maps them to Kafka error codes. `retriable` tells the broker
+ * whether a client retry can succeed (throttling, timeouts) or not (a conflict on a name).
+ */
+export abstract class StorageError extends Error {
+  abstract readonly retriable: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A write that must create a new object found one already there (If-None-Match: *). */
+export class ObjectExistsError extends StorageError {
+  readonly retriable = false;
+  readonly key: string;
+  constructor(key: string, options?: { cause?: unknown }) {
+    super(`object already exists: ${key}`, options);
+    this.key = key;
+  }
+}
+
+export class ObjectNotFoundError extends StorageError {
+  readonly retriable = false;
+  readonly key: string;
+  constructor(key: string, options?: { cause?: unknown }) {
+    super(`object not found: ${key}`, options);
+    this.key = key;
+  }
+}
+
+export class TopicExistsError extends StorageError {
+  readonly retriable = false;
+  readonly topic: string;
+  constructor(topic: string) {
+    super(`topic already exists: ${topic}`);
+    this.topic = topic;
+  }
+}
+
+export class UnknownTopicError extends StorageError {
+  readonly retriable = false;
+  readonly topic: string;
+  constructor(topic: string) {
+    super(`unknown topic: ${topic}`);
+    this.topic = topic;
+  }
+}
+
+/** A conditional write lost a race; `current` is the value that won, for the caller to retry on. */
+export class VersionConflictError<T> extends StorageError {
+  readonly retriable = true;
+  readonly current: T;
+  constructor(message: string, current: T) {
+    super(message);
+    this.current = current;
+  }
+}
+
+/** The backend is throttling, timing out or failing transiently; the operation had no effect or an unknown one. */
+export class StorageUnavailableError extends StorageError {
+  readonly retriable = true;
+}

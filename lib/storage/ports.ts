@@ -1,0 +1,178 @@
+/**
+ * The two storage ports. Every backend (embedded: filesystem + SQLite; AWS: S3 + DynamoDB)
+ * implements them and passes the same contract suite in test/contract/. The ports are narrow on
+ * purpose: Kafka semantics (offset assignment, idempotence, fetch) live in lib/broker and use
+ * only these operations, so the linearisation points are explicit:
+ *
+ *  - segment objects are immutable and written once (`putNew`, If-None-Match semantics);
+ *  - offsets are assigned by conditional writes on a partition head (`commitPartitions`),
+ *    keyed on the head's `version`, never by locks held in memory.
+ *
+ * Errors are the typed classes of ./errors.ts.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Object store
+// ---------------------------------------------------------------------------------------------
+
+export interface ObjectInfo {
+  key: string;
+  sizeBytes: number;
+  lastModifiedMs: number;
+}
+
+export interface ObjectStore {
+  /**
+   * Writes a new object. Durable when the promise resolves (fsync'd, or acknowledged by S3).
+   * Throws ObjectExistsError if the key already exists: keys are never overwritten.
+   */
+  putNew(key: string, body: Buffer | readonly Buffer[]): Promise<void>;
+
+  /** Reads `lengthBytes` from `startByte`. Throws ObjectNotFoundError; a short object is an error. */
+  getRange(key: string, startByte: number, lengthBytes: number): Promise<Buffer>;
+
+  /** Reads the whole object. Throws ObjectNotFoundError. */
+  get(key: string): Promise<Buffer>;
+
+  /** Keys under `prefix`, in no guaranteed order (S3 Express lists unsorted). */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+
+  /** Deletes the keys; keys that do not exist are not an error. */
+  deleteMany(keys: readonly string[]): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata store
+// ---------------------------------------------------------------------------------------------
+
+export interface TopicRecord {
+  name: string;
+  /** Stable UUID (8-4-4-4-12 hex), assigned at creation and never reused. */
+  topicId: string;
+  partitionCount: number;
+  /** Topic-level config overrides only (Kafka's "dynamic topic config"); defaults live in lib/config. */
+  configs: Record<string, string>;
+  createdAtMs: number;
+  /** Bumped on every change; the condition for `updateTopic`. Starts at 1. */
+  version: number;
+}
+
+export interface PartitionKey {
+  topicId: string;
+  partition: number;
+}
+
+/** One retained batch of an idempotent producer on one partition (Kafka keeps the last five). */
+export interface ProducerBatchRecord {
+  firstSequence: number;
+  lastSequence: number;
+  baseOffset: bigint;
+  lastOffset: bigint;
+}
+
+/** Idempotence state of one producer id on one partition. */
+export interface ProducerPartitionState {
+  producerId: bigint;
+  producerEpoch: number;
+  /** Oldest first, at most five. */
+  batches: ProducerBatchRecord[];
+  /** Wall-clock time of the last append, for expiry after producer.id.expiration.ms. */
+  lastAppendMs: number;
+}
+
+/**
+ * The head of one partition's log: where the next offset goes, where the log starts, and the
+ * producer state that must change atomically with it. A partition that was never written has
+ * the implicit head { nextOffset: 0n, logStartOffset: 0n, version: 0, producers: [] }.
+ */
+export interface PartitionHead extends PartitionKey {
+  /** The high watermark: one past the last committed offset. */
+  nextOffset: bigint;
+  logStartOffset: bigint;
+  /** Running maximum of record timestamps in the log; -1 when empty. */
+  maxTimestampMs: number;
+  /** Bumped on every change; 0 for a partition never written. */
+  version: number;
+  producers: ProducerPartitionState[];
+}
+
+/**
+ * One index entry: a contiguous run of whole record batches of one partition inside one
+ * segment object, holding offsets [baseOffset, lastOffset].
+ */
+export interface ChunkEntry extends PartitionKey {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  segmentKey: string;
+  byteStart: number;
+  byteLength: number;
+  batchCount: number;
+  /** Largest record timestamp in this chunk. */
+  maxTimestampMs: number;
+  /**
+   * Largest record timestamp in the log up to and including this chunk. Monotonic along the
+   * log, so "first chunk with a timestamp ≥ T" is an ordered lookup, not a scan.
+   */
+  runningMaxTimestampMs: number;
+}
+
+/** A conditional update of one partition: replace the head if its version is still `expectedVersion`. */
+export interface PartitionCommit {
+  expectedVersion: number;
+  /** The new head; its version must be expectedVersion + 1. */
+  head: PartitionHead;
+  /** Index entries made visible by this commit (may be empty, e.g. for DeleteRecords). */
+  chunks: ChunkEntry[];
+}
+
+export type CommitOutcome = { ok: true } | { ok: false; current: PartitionHead };
+
+export interface MetadataStore {
+  // -- cluster ---------------------------------------------------------------------------------
+  /** Stores `candidate` as the cluster id unless one exists; returns the stored one. */
+  ensureClusterId(candidate: string): Promise<string>;
+
+  // -- topics ----------------------------------------------------------------------------------
+  /** Throws TopicExistsError if the name is taken. */
+  createTopic(topic: TopicRecord): Promise<void>;
+  getTopic(name: string): Promise<TopicRecord | undefined>;
+  getTopicById(topicId: string): Promise<TopicRecord | undefined>;
+  listTopics(): Promise<TopicRecord[]>;
+  /**
+   * Replaces a topic record if its stored version is `expectedVersion` (next.version must be
+   * expectedVersion + 1). Throws VersionConflictError<TopicRecord | undefined> otherwise.
+   */
+  updateTopic(next: TopicRecord, expectedVersion: number): Promise<void>;
+  /** Removes the topic name; its partitions' heads and chunks go too. Throws UnknownTopicError. */
+  deleteTopic(name: string): Promise<TopicRecord>;
+
+  // -- partition logs --------------------------------------------------------------------------
+  /** Heads in the order of `keys`; an unwritten partition yields its implicit version-0 head. */
+  getHeads(keys: readonly PartitionKey[]): Promise<PartitionHead[]>;
+
+  /**
+   * Applies each commit atomically and independently: the head is replaced and its chunks
+   * become visible together, or nothing happens and the outcome carries the current head.
+   * Outcomes are in the order of `commits`. Two commits for one partition in one call are
+   * not allowed.
+   */
+  commitPartitions(commits: readonly PartitionCommit[]): Promise<CommitOutcome[]>;
+
+  /**
+   * Chunks of a partition with lastOffset ≥ fromOffset, ascending by baseOffset, at most
+   * `limit` of them.
+   */
+  findChunks(key: PartitionKey, fromOffset: bigint, limit: number): Promise<ChunkEntry[]>;
+
+  /** The first chunk (by offset) whose runningMaxTimestampMs ≥ timestampMs, if any. */
+  findChunkByTimestamp(key: PartitionKey, timestampMs: number): Promise<ChunkEntry | undefined>;
+
+  /** Deletes index entries wholly below `offset` (after DeleteRecords/retention moved the log start). */
+  deleteChunksBelow(key: PartitionKey, offset: bigint): Promise<number>;
+
+  // -- producers -------------------------------------------------------------------------------
+  /** A producer id never handed out before, by any host. */
+  allocateProducerId(): Promise<bigint>;
+
+  close(): Promise<void>;
+}
