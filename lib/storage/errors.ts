@@ -30,6 +30,23 @@ export class ObjectNotFoundError extends StorageError {
   }
 }
 
+/**
+ * A ranged read asked for bytes past the end of the object. Objects are immutable, so this is a
+ * caller bug or a corrupt index entry, never something a retry fixes.
+ */
+export class ObjectRangeError extends StorageError {
+  readonly retriable = false;
+  readonly key: string;
+  readonly startByte: number;
+  readonly lengthBytes: number;
+  constructor(key: string, startByte: number, lengthBytes: number, options?: { cause?: unknown }) {
+    super(`object too short: ${key} has no ${lengthBytes} bytes from byte ${startByte}`, options);
+    this.key = key;
+    this.startByte = startByte;
+    this.lengthBytes = lengthBytes;
+  }
+}
+
 export class TopicExistsError extends StorageError {
   readonly retriable = false;
   readonly topic: string;

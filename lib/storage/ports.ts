@@ -28,7 +28,10 @@ export interface ObjectStore {
    */
   putNew(key: string, body: Buffer | readonly Buffer[]): Promise<void>;
 
-  /** Reads `lengthBytes` from `startByte`. Throws ObjectNotFoundError; a short object is an error. */
+  /**
+   * Reads `lengthBytes` from `startByte`. Throws ObjectNotFoundError; a short object is an error:
+   * ObjectRangeError when the object ends before `startByte + lengthBytes`.
+   */
   getRange(key: string, startByte: number, lengthBytes: number): Promise<Buffer>;
 
   /** Reads the whole object. Throws ObjectNotFoundError. */
@@ -140,7 +143,8 @@ export interface MetadataStore {
   listTopics(): Promise<TopicRecord[]>;
   /**
    * Replaces a topic record if its stored version is `expectedVersion` (next.version must be
-   * expectedVersion + 1). Throws VersionConflictError<TopicRecord | undefined> otherwise.
+   * expectedVersion + 1). Throws VersionConflictError<TopicRecord | undefined> otherwise, and
+   * also when the stored record has another topicId (the name was deleted and reused).
    */
   updateTopic(next: TopicRecord, expectedVersion: number): Promise<void>;
   /** Removes the topic name; its partitions' heads and chunks go too. Throws UnknownTopicError. */
@@ -154,7 +158,8 @@ export interface MetadataStore {
    * Applies each commit atomically and independently: the head is replaced and its chunks
    * become visible together, or nothing happens and the outcome carries the current head.
    * Outcomes are in the order of `commits`. Two commits for one partition in one call are
-   * not allowed.
+   * not allowed: that, a head.version other than expectedVersion + 1, or a chunk of another
+   * partition is a caller bug; the call rejects (not with a StorageError) and applies nothing.
    */
   commitPartitions(commits: readonly PartitionCommit[]): Promise<CommitOutcome[]>;
 
@@ -174,5 +179,6 @@ export interface MetadataStore {
   /** A producer id never handed out before, by any host. */
   allocateProducerId(): Promise<bigint>;
 
+  /** Idempotent; every other method rejects afterwards. */
   close(): Promise<void>;
 }

@@ -1,0 +1,219 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { Worker } from "node:worker_threads";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SqliteMetadataStore } from "../../lib/storage/sqlite/metadata-store.ts";
+import { MIGRATIONS } from "../../lib/storage/sqlite/schema.ts";
+import {
+  appendCommit,
+  emptyHead,
+  metadataStoreContract,
+  topic,
+} from "./metadata-store.contract.ts";
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "floe-sqlite-"));
+}
+
+metadataStoreContract("sqlite in memory", async () => {
+  const store = await SqliteMetadataStore.open({ path: ":memory:" });
+  return { store, cleanup: () => store.close() };
+});
+
+metadataStoreContract("sqlite on a file", async () => {
+  const dir = await tempDir();
+  const store = await SqliteMetadataStore.open({ path: join(dir, "meta.db") });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe("SqliteMetadataStore on a file", () => {
+  let dir: string;
+  let path: string;
+  const opened: SqliteMetadataStore[] = [];
+  const open = async () => {
+    const store = await SqliteMetadataStore.open({ path });
+    opened.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    path = join(dir, "meta.db");
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps everything across close and reopen", async () => {
+    const first = await open();
+    const t = topic("orders", { configs: { "retention.ms": "1000" } });
+    await first.ensureClusterId("cluster-1");
+    await first.createTopic(t);
+    const key = { topicId: t.topicId, partition: 0 };
+    const commit = appendCommit(emptyHead(key), 2n ** 60n);
+    await first.commitPartitions([commit]);
+    const producerId = await first.allocateProducerId();
+    await first.close();
+
+    const second = await open();
+    expect(await second.ensureClusterId("cluster-2")).toBe("cluster-1");
+    expect(await second.getTopic("orders")).toEqual(t);
+    expect(await second.getHeads([key])).toEqual([commit.head]);
+    expect(await second.findChunks(key, 0n, 10)).toEqual(commit.chunks);
+    expect(await second.allocateProducerId()).toBe(producerId + 1n);
+  });
+
+  it("uses a write-ahead log and records its schema version", async () => {
+    await open();
+    const raw = new DatabaseSync(path, { readOnly: true });
+    try {
+      expect(raw.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+      const row = raw.prepare("SELECT version FROM schema_version").get();
+      expect(row).toEqual({ version: MIGRATIONS.length });
+    } finally {
+      raw.close();
+    }
+  });
+
+  it("refuses a database written by a newer schema, naming both versions", async () => {
+    (await open()).close();
+    const raw = new DatabaseSync(path);
+    raw.exec(`UPDATE schema_version SET version = ${MIGRATIONS.length + 1}`);
+    raw.close();
+    await expect(SqliteMetadataStore.open({ path })).rejects.toThrow(
+      `schema version ${MIGRATIONS.length + 1} is newer than this Floe supports (${MIGRATIONS.length})`,
+    );
+  });
+
+  it("lets two instances on one file see each other's commits at once", async () => {
+    const [a, b] = [await open(), await open()];
+    const key = { topicId: "00000000-0000-4000-8000-00000000000a", partition: 0 };
+    const commit = appendCommit(emptyHead(key), 3n);
+    await a.commitPartitions([commit]);
+    expect(await b.getHeads([key])).toEqual([commit.head]);
+    await b.createTopic(topic("seen"));
+    expect((await a.getTopic("seen"))?.name).toBe("seen");
+  });
+
+  it("lets exactly one of two instances win a race on one head version", async () => {
+    const [a, b] = [await open(), await open()];
+    const key = { topicId: "00000000-0000-4000-8000-00000000000b", partition: 0 };
+    const fromA = appendCommit(emptyHead(key), 1n, { segmentKey: "seg/a" });
+    const fromB = appendCommit(emptyHead(key), 2n, { segmentKey: "seg/b" });
+    const [[ra], [rb]] = await Promise.all([
+      a.commitPartitions([fromA]),
+      b.commitPartitions([fromB]),
+    ]);
+    expect([ra.ok, rb.ok].filter(Boolean)).toHaveLength(1);
+    const winner = ra.ok ? fromA : fromB;
+    expect(ra.ok ? rb : ra).toEqual({ ok: false, current: winner.head });
+    expect(await a.findChunks(key, 0n, 10)).toEqual(winner.chunks);
+  });
+
+  it("keeps offsets dense and producer ids unique across threads writing one file at once", async () => {
+    await open(); // create the schema before the workers start
+    const workers = 4;
+    const appendsEach = 40;
+    const key = { topicId: "00000000-0000-4000-8000-00000000000c", partition: 0 };
+    const startLine = new SharedArrayBuffer(4);
+    const results = await Promise.all(
+      Array.from({ length: workers }, (_, id) =>
+        runWorker({ path, key, id, appendsEach, workers, moduleUrl: STORE_MODULE_URL, startLine }),
+      ),
+    );
+
+    const store = await open();
+    const [head] = await store.getHeads([key]);
+    expect(head.nextOffset).toBe(BigInt(workers * appendsEach));
+    expect(head.version).toBe(workers * appendsEach);
+    const chunks = await store.findChunks(key, 0n, 10_000);
+    expect(chunks.map((c) => c.baseOffset)).toEqual(
+      Array.from({ length: workers * appendsEach }, (_, i) => BigInt(i)),
+    );
+    // Every writer's appends landed, each exactly once.
+    const segmentKeys = new Set(chunks.map((c) => c.segmentKey));
+    expect(segmentKeys.size).toBe(workers * appendsEach);
+    const producerIds = results.flatMap((r) => r.producerIds);
+    expect(new Set(producerIds).size).toBe(workers * appendsEach);
+    // The writers really overlapped: some commits lost a race and were retried.
+    const conflicts = results.reduce((sum, r) => sum + r.conflicts, 0);
+    expect(conflicts).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+const STORE_MODULE_URL = new URL("../../lib/storage/sqlite/metadata-store.ts", import.meta.url)
+  .href;
+
+interface WorkerInput {
+  path: string;
+  key: { topicId: string; partition: number };
+  id: number;
+  appendsEach: number;
+  workers: number;
+  moduleUrl: string;
+  /** Workers count themselves in here and start together, so their commits overlap. */
+  startLine: SharedArrayBuffer;
+}
+
+/**
+ * A separate thread is a separate SQLite connection with real parallelism, as a second local
+ * process would be; the store module runs there under Node's own type stripping.
+ */
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require("node:worker_threads");
+(async () => {
+  const { SqliteMetadataStore } = await import(workerData.moduleUrl);
+  const { path, key, id, appendsEach, startLine, workers } = workerData;
+  const store = await SqliteMetadataStore.open({ path });
+  const ready = new Int32Array(startLine);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  Atomics.add(ready, 0, 1);
+  Atomics.notify(ready, 0);
+  for (let seen; (seen = Atomics.load(ready, 0)) < workers; ) Atomics.wait(ready, 0, seen);
+  const producerIds = [];
+  let conflicts = 0;
+  for (let n = 0; n < appendsEach; n++) {
+    let [head] = await store.getHeads([key]);
+    for (;;) {
+      // Widen the read-to-commit window, as building a real segment would.
+      Atomics.wait(pause, 0, 0, 1);
+      const chunk = {
+        ...key, baseOffset: head.nextOffset, lastOffset: head.nextOffset,
+        segmentKey: "seg/" + id + "/" + n, byteStart: 0, byteLength: 10, batchCount: 1,
+        maxTimestampMs: n, runningMaxTimestampMs: Math.max(head.maxTimestampMs, n),
+      };
+      const next = { ...head, nextOffset: head.nextOffset + 1n, version: head.version + 1,
+        maxTimestampMs: chunk.runningMaxTimestampMs };
+      const [outcome] = await store.commitPartitions([
+        { expectedVersion: head.version, head: next, chunks: [chunk] },
+      ]);
+      if (outcome.ok) break;
+      conflicts++;
+      head = outcome.current;
+    }
+    producerIds.push(await store.allocateProducerId());
+  }
+  await store.close();
+  parentPort.postMessage({ producerIds, conflicts });
+})();
+`;
+
+function runWorker(input: WorkerInput): Promise<{ producerIds: bigint[]; conflicts: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: input });
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`worker ${input.id} exited with code ${code}`));
+    });
+  });
+}
