@@ -1,0 +1,84 @@
+/**
+ * The `floe` command line.
+ *
+ *   floe dev [--host H] [--port P] [--data-dir D] [--partitions N] [--no-auto-create] [--log-level L]
+ *   floe topics create NAME [--partitions N] [--config k=v ...]
+ *   floe topics list | describe NAME | delete NAME
+ *   floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd]   (values from stdin, one per line)
+ *   floe consume TOPIC [--partition P] [--from earliest|latest|OFFSET] [--count N] [--follow]
+ *
+ * Admin and data commands take --bootstrap HOST:PORT (default 127.0.0.1:9092).
+ */
+import { parseArgs } from "node:util";
+import { runConsume, runProduce } from "./data.ts";
+import { runDev } from "./dev.ts";
+import { runTopics } from "./topics.ts";
+
+const USAGE = `usage:
+  floe dev [--host 127.0.0.1] [--port 9092] [--data-dir ./data] [--partitions 1] [--no-auto-create] [--log-level info]
+  floe topics create NAME [--partitions N] [--config k=v ...] [--bootstrap HOST:PORT]
+  floe topics list|describe NAME|delete NAME [--bootstrap HOST:PORT]
+  floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd] [--bootstrap HOST:PORT]
+  floe consume TOPIC [--partition P] [--from earliest|latest|OFFSET] [--count N] [--follow] [--bootstrap HOST:PORT]`;
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      "data-dir": { type: "string" },
+      partitions: { type: "string" },
+      "no-auto-create": { type: "boolean" },
+      "log-level": { type: "string" },
+      bootstrap: { type: "string", default: "127.0.0.1:9092" },
+      config: { type: "string", multiple: true },
+      partition: { type: "string" },
+      key: { type: "string" },
+      compression: { type: "string", default: "none" },
+      from: { type: "string", default: "earliest" },
+      count: { type: "string" },
+      follow: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  switch (command) {
+    case "dev":
+      return runDev(values);
+    case "topics":
+      return runTopics(positionals, values);
+    case "produce":
+      return runProduce(positionals, values);
+    case "consume":
+      return runConsume(positionals, values);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`floe: ${message}`);
+    if (
+      err instanceof UsageError ||
+      (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
+      console.error(USAGE);
+    }
+    process.exitCode = 1;
+  },
+);
