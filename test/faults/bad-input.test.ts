@@ -40,7 +40,7 @@ function exchange(bytes: Buffer, waitMs = 2000): Promise<{ data: Buffer; closed:
       socket.destroy();
       resolve({ data: Buffer.concat(chunks), closed });
     };
-    socket.on("data", (d) => chunks.push(d));
+    socket.on("data", (d: Buffer) => chunks.push(d));
     socket.on("close", () => {
       closed = true;
       finish();

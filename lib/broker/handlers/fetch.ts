@@ -173,7 +173,8 @@ export const fetchHandler: ApiHandler = {
 
     const waitMs = Math.min(Math.max(req.maxWaitMs, 0), ctx.config.fetchMaxWaitCapMs);
     const deadline = ctx.now() + waitMs;
-    const keys = slots.flatMap((s) => (s.key ? [s.key] : []));
+    const waiting = slots.filter((s) => s.key !== null);
+    const keys = waiting.map((s) => s.key!);
     for (;;) {
       await Promise.all(slots.map((s) => readSlot(ctx, s, version)));
       const total = applyResponseBudget(slots, req.maxBytes);
@@ -182,7 +183,9 @@ export const fetchHandler: ApiHandler = {
       if (total >= req.minBytes || anyError || remainingMs <= 0 || keys.length === 0) {
         break;
       }
-      await ctx.log.waitForData(keys, remainingMs);
+      // Wake on growth past what this request just saw, not past what the host last served.
+      const since = waiting.map((s) => s.result.highWatermark ?? -1n);
+      await ctx.log.waitForData(keys, remainingMs, undefined, since);
     }
 
     return {

@@ -75,6 +75,14 @@ async function producePartition(
     if (err instanceof RecordBatchError) return failed(index, err.errorCode, err.message);
     throw err;
   }
+  if (batches.length !== 1) {
+    // Kafka's ProduceRequest.validateRecords: v3+ carry exactly one batch per partition.
+    return failed(
+      index,
+      ErrorCode.INVALID_RECORD,
+      "Produce requests with version 3 or later are only allowed to contain exactly one record batch.",
+    );
+  }
   try {
     const outcome = await ctx.log.append(
       { topicId: topic.topicId, partition: index },
