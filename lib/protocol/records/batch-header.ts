@@ -87,7 +87,8 @@ export function offsetCountOf(header: BatchHeader): number {
 export function* batchesIn(buf: Buffer, start = 0, end = buf.length): Generator<BatchView> {
   let at = start;
   while (at < end) {
-    if (end - at < RECORD_BATCH_OVERHEAD) throw new ProtocolDecodeError("truncated batch header", at);
+    if (end - at < RECORD_BATCH_OVERHEAD)
+      throw new ProtocolDecodeError("truncated batch header", at);
     const header = readBatchHeader(buf, at);
     const byteLength = header.batchLength + LOG_OVERHEAD;
     if (header.batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || at + byteLength > end) {
