@@ -145,7 +145,8 @@ function writeStmt(ctx: Ctx, f: FieldSpec, w: string, v: string, valid: VersionR
     return `writeArray(${w}, ${flex}, ${nullable}, ${v}, ${label}, (e) => ${one("e")});`;
   }
   const d = defaultExpr(ctx, f);
-  const value = v.endsWith("!") ? v : `${v} ?? ${d}`;
+  // `=== undefined`, not `??`: a null in a nullable field is a value, not "use the default".
+  const value = v.endsWith("!") ? v : `(${v} === undefined ? ${d} : ${v})`;
   if (t === "string") return `writeString(${w}, ${flex}, ${nullable}, ${value}, ${label});`;
   if (t === "bytes") return `writeBytes(${w}, ${flex}, ${nullable}, ${value}, ${label});`;
   if (t === "records") return `writeRecords(${w}, ${flex}, ${nullable}, ${v}, ${label});`;
@@ -168,7 +169,9 @@ function emitStruct(ctx: Ctx, name: string, fields: FieldSpec[], out: string[]):
   const flexDecl =
     flexMin === undefined ? "const flexible = false;" : `const flexible = version >= ${flexMin};`;
   const regular = fields.filter((f) => f.taggedVersions === null);
-  const tagged = fields.filter((f) => f.taggedVersions !== null);
+  const tagged = fields
+    .filter((f) => f.taggedVersions !== null)
+    .sort((a, b) => (a.tag ?? 0) - (b.tag ?? 0));
 
   out.push(`export interface ${name} {`);
   for (const f of fields) {
@@ -247,6 +250,13 @@ function emitStruct(ctx: Ctx, name: string, fields: FieldSpec[], out: string[]):
       out.push("    }");
     }
     out.push("    writeTaggedFields(w, tagged);", "  }");
+    for (const f of tagged) {
+      if (ctx.msg.type !== "request" || f.ignorable) continue;
+      const cond = condOr(versionCond(f.taggedVersions, valid), "false");
+      const nd = nonDefaultExpr(ctx, f, `m.${camel(f.name)}`) ?? "true";
+      const label = JSON.stringify(`${ctx.msg.name}.${f.name}`);
+      out.push(`  if (!(flexible && ${cond})) checkNotPresent(${nd}, ${label}, version);`);
+    }
   }
   out.push("}", "");
 }

@@ -30,7 +30,10 @@ describe("npm start", () => {
     };
     const port = await new Promise<number>((done, fail) => {
       let out = "";
-      const timer = setTimeout(() => fail(new Error(`npm start printed no listening line:\n${out}`)), 60_000);
+      const timer = setTimeout(
+        () => fail(new Error(`npm start printed no listening line:\n${out}`)),
+        60_000,
+      );
       child.stdout!.on("data", (d: Buffer) => {
         out += d.toString();
         const m = /serving Kafka on [^:]+:(\d+)/.exec(out);
@@ -40,7 +43,9 @@ describe("npm start", () => {
         }
       });
     });
-    const kcat = spawnSync("kcat", ["-L", "-b", `127.0.0.1:${port}`, "-t", "hello", "-m", "10"], { encoding: "utf8" });
+    const kcat = spawnSync("kcat", ["-L", "-b", `127.0.0.1:${port}`, "-t", "hello", "-m", "10"], {
+      encoding: "utf8",
+    });
     expect(kcat.status).toBe(0);
     expect(kcat.stdout).toContain(`broker 1 at 127.0.0.1:${port}`);
     expect(kcat.stdout).toContain('topic "hello" with 1 partitions');

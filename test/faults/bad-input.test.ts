@@ -20,7 +20,10 @@ let front: RunningFront;
 let port: number;
 
 beforeAll(async () => {
-  front = await startEmbeddedFront({ dataDir: tempDataDir(), broker: { port: 0, maxRequestBytes: MAX_REQUEST_BYTES } });
+  front = await startEmbeddedFront({
+    dataDir: tempDataDir(),
+    broker: { port: 0, maxRequestBytes: MAX_REQUEST_BYTES },
+  });
   port = front.endpoint.port;
   const c = await WireClient.connect("127.0.0.1", port);
   await createTopic(c, "good", 2);
@@ -130,7 +133,10 @@ describe("malformed frames", () => {
     const producer = (async () => {
       const c = await WireClient.connect("127.0.0.1", port);
       const offsets: bigint[] = [];
-      for (let i = 0; i < 20; i++) offsets.push(await produceBatch(c, "good", 1, [{ key: null, value: Buffer.from(`r${i}`) }]));
+      for (let i = 0; i < 20; i++)
+        offsets.push(
+          await produceBatch(c, "good", 1, [{ key: null, value: Buffer.from(`r${i}`) }]),
+        );
       c.close();
       return offsets;
     })();
@@ -151,7 +157,9 @@ describe("corrupt record batches", () => {
         transactionalId: null,
         acks: -1,
         timeoutMs: 5000,
-        topicData: [{ name: "good", partitionData: records.map((r, index) => ({ index, records: r })) }],
+        topicData: [
+          { name: "good", partitionData: records.map((r, index) => ({ index, records: r })) },
+        ],
       });
     } finally {
       c.close();

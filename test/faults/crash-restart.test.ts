@@ -22,7 +22,11 @@ interface Ack {
   values: string[];
 }
 
-async function readAll(client: WireClient, topic: string, partition: number): Promise<Map<bigint, string>> {
+async function readAll(
+  client: WireClient,
+  topic: string,
+  partition: number,
+): Promise<Map<bigint, string>> {
   const out = new Map<bigint, string>();
   let offset = 0n;
   for (;;) {
@@ -33,7 +37,13 @@ async function readAll(client: WireClient, topic: string, partition: number): Pr
   }
 }
 
-async function produceUntilKilled(client: WireClient, topic: string, acks: Ack[], stopAfterAcks: number, onStop: () => void): Promise<void> {
+async function produceUntilKilled(
+  client: WireClient,
+  topic: string,
+  acks: Ack[],
+  stopAfterAcks: number,
+  onStop: () => void,
+): Promise<void> {
   let seq = 0;
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
@@ -41,7 +51,12 @@ async function produceUntilKilled(client: WireClient, topic: string, acks: Ack[]
     const partition = seq % PARTITIONS;
     const values = Array.from({ length: 20 }, (_, i) => `p${partition}-b${seq}-r${i}`);
     seq++;
-    const p = produceBatch(client, topic, partition, values.map((v) => ({ key: null, value: Buffer.from(v) })))
+    const p = produceBatch(
+      client,
+      topic,
+      partition,
+      values.map((v) => ({ key: null, value: Buffer.from(v) })),
+    )
       .then((baseOffset) => {
         acks.push({ partition, baseOffset, values });
         if (acks.length === stopAfterAcks && !stopped) {
@@ -68,7 +83,16 @@ describe("SIGKILL of the embedded server", () => {
     for (let i = 0; i < 30; i++) {
       const partition = i % PARTITIONS;
       const values = [`v${i}-a`, `v${i}-b`];
-      acks.push({ partition, baseOffset: await produceBatch(client, "after", partition, values.map((v) => ({ key: null, value: Buffer.from(v) }))), values });
+      acks.push({
+        partition,
+        baseOffset: await produceBatch(
+          client,
+          "after",
+          partition,
+          values.map((v) => ({ key: null, value: Buffer.from(v) })),
+        ),
+        values,
+      });
     }
     client.close();
     const dataDir = floe.dataDir;
@@ -81,7 +105,9 @@ describe("SIGKILL of the embedded server", () => {
       for (const a of acks.filter((x) => x.partition === p)) {
         expect(a.values).toEqual([log.get(a.baseOffset), log.get(a.baseOffset + 1n)]);
       }
-      expect(await produceBatch(client, "after", p, [{ key: null, value: Buffer.from("next") }])).toBe(20n);
+      expect(
+        await produceBatch(client, "after", p, [{ key: null, value: Buffer.from("next") }]),
+      ).toBe(20n);
     }
     client.close();
   });
@@ -103,11 +129,13 @@ describe("SIGKILL of the embedded server", () => {
       const log = await readAll(client, "during", p);
       const offsets = [...log.keys()].sort((a, b) => (a < b ? -1 : 1));
       // Dense from 0: no hole anywhere in the log.
-      offsets.forEach((o, i) => expect(o).toBe(BigInt(i)));
+      expect(offsets).toEqual(offsets.map((_, i) => BigInt(i)));
       for (const a of acks.filter((x) => x.partition === p)) {
-        a.values.forEach((v, i) => expect(log.get(a.baseOffset + BigInt(i))).toBe(v));
+        expect(a.values.map((_, i) => log.get(a.baseOffset + BigInt(i)))).toEqual(a.values);
       }
-      const next = await produceBatch(client, "during", p, [{ key: null, value: Buffer.from("next") }]);
+      const next = await produceBatch(client, "during", p, [
+        { key: null, value: Buffer.from("next") },
+      ]);
       expect(next).toBe(BigInt(offsets.length));
     }
     client.close();

@@ -23,11 +23,23 @@ export function tempDataDir(prefix = "floe-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startFloeProcess(options: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<FloeProcess> {
+export async function startFloeProcess(
+  options: { dataDir?: string; port?: number; args?: string[] } = {},
+): Promise<FloeProcess> {
   const dataDir = options.dataDir ?? tempDataDir();
   const child = spawn(
     process.execPath,
-    [join(ROOT, "lib/cli/main.ts"), "dev", "--port", String(options.port ?? 0), "--data-dir", dataDir, "--log-level", "warn", ...(options.args ?? [])],
+    [
+      join(ROOT, "lib/cli/main.ts"),
+      "dev",
+      "--port",
+      String(options.port ?? 0),
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "warn",
+      ...(options.args ?? []),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let err = "";
@@ -36,7 +48,10 @@ export async function startFloeProcess(options: { dataDir?: string; port?: numbe
   });
   const port = await new Promise<number>((resolvePort, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`floe dev did not start in 30 s; stderr:\n${err}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`floe dev did not start in 30 s; stderr:\n${err}`)),
+      30_000,
+    );
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /serving Kafka on [^:]+:(\d+)/.exec(out);

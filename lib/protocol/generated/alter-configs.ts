@@ -37,7 +37,7 @@ export function readAlterConfigsRequest(r: Reader, version: number): AlterConfig
 export function writeAlterConfigsRequest(w: Writer, version: number, m: AlterConfigsRequest): void {
   const flexible = version >= 2;
   writeArray(w, flexible, false, m.resources, "AlterConfigsRequest.Resources", (e) => writeAlterConfigsRequestAlterConfigsResource(w, version, e));
-  w.bool(m.validateOnly ?? false);
+  w.bool((m.validateOnly === undefined ? false : m.validateOnly));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -69,8 +69,8 @@ export function readAlterConfigsRequestAlterableConfig(r: Reader, version: numbe
 
 export function writeAlterConfigsRequestAlterableConfig(w: Writer, version: number, m: AlterConfigsRequestAlterableConfig): void {
   const flexible = version >= 2;
-  writeString(w, flexible, false, m.name ?? "", "AlterConfigsRequest.Name");
-  writeString(w, flexible, true, m.value ?? "", "AlterConfigsRequest.Value");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "AlterConfigsRequest.Name");
+  writeString(w, flexible, true, (m.value === undefined ? "" : m.value), "AlterConfigsRequest.Value");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -106,8 +106,8 @@ export function readAlterConfigsRequestAlterConfigsResource(r: Reader, version: 
 
 export function writeAlterConfigsRequestAlterConfigsResource(w: Writer, version: number, m: AlterConfigsRequestAlterConfigsResource): void {
   const flexible = version >= 2;
-  w.int8(m.resourceType ?? 0);
-  writeString(w, flexible, false, m.resourceName ?? "", "AlterConfigsRequest.ResourceName");
+  w.int8((m.resourceType === undefined ? 0 : m.resourceType));
+  writeString(w, flexible, false, (m.resourceName === undefined ? "" : m.resourceName), "AlterConfigsRequest.ResourceName");
   writeArray(w, flexible, false, m.configs, "AlterConfigsRequest.Configs", (e) => writeAlterConfigsRequestAlterableConfig(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -140,7 +140,7 @@ export function readAlterConfigsResponse(r: Reader, version: number): AlterConfi
 
 export function writeAlterConfigsResponse(w: Writer, version: number, m: AlterConfigsResponse): void {
   const flexible = version >= 2;
-  w.int32(m.throttleTimeMs ?? 0);
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   writeArray(w, flexible, false, m.responses, "AlterConfigsResponse.Responses", (e) => writeAlterConfigsResponseAlterConfigsResourceResponse(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -181,10 +181,10 @@ export function readAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, 
 
 export function writeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, version: number, m: AlterConfigsResponseAlterConfigsResourceResponse): void {
   const flexible = version >= 2;
-  w.int16(m.errorCode ?? 0);
-  writeString(w, flexible, true, m.errorMessage ?? "", "AlterConfigsResponse.ErrorMessage");
-  w.int8(m.resourceType ?? 0);
-  writeString(w, flexible, false, m.resourceName ?? "", "AlterConfigsResponse.ResourceName");
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  writeString(w, flexible, true, (m.errorMessage === undefined ? "" : m.errorMessage), "AlterConfigsResponse.ErrorMessage");
+  w.int8((m.resourceType === undefined ? 0 : m.resourceType));
+  writeString(w, flexible, false, (m.resourceName === undefined ? "" : m.resourceName), "AlterConfigsResponse.ResourceName");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

@@ -37,10 +37,10 @@ export function readApiVersionsRequest(r: Reader, version: number): ApiVersionsR
 export function writeApiVersionsRequest(w: Writer, version: number, m: ApiVersionsRequest): void {
   const flexible = version >= 3;
   if (version >= 3) {
-    writeString(w, flexible, false, m.clientSoftwareName ?? "", "ApiVersionsRequest.ClientSoftwareName");
+    writeString(w, flexible, false, (m.clientSoftwareName === undefined ? "" : m.clientSoftwareName), "ApiVersionsRequest.ClientSoftwareName");
   }
   if (version >= 3) {
-    writeString(w, flexible, false, m.clientSoftwareVersion ?? "", "ApiVersionsRequest.ClientSoftwareVersion");
+    writeString(w, flexible, false, (m.clientSoftwareVersion === undefined ? "" : m.clientSoftwareVersion), "ApiVersionsRequest.ClientSoftwareVersion");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -106,10 +106,10 @@ export function readApiVersionsResponse(r: Reader, version: number): ApiVersions
 
 export function writeApiVersionsResponse(w: Writer, version: number, m: ApiVersionsResponse): void {
   const flexible = version >= 3;
-  w.int16(m.errorCode ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   writeArray(w, flexible, false, m.apiKeys, "ApiVersionsResponse.ApiKeys", (e) => writeApiVersionsResponseApiVersion(w, version, e));
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -158,9 +158,9 @@ export function readApiVersionsResponseApiVersion(r: Reader, version: number): A
 
 export function writeApiVersionsResponseApiVersion(w: Writer, version: number, m: ApiVersionsResponseApiVersion): void {
   const flexible = version >= 3;
-  w.int16(m.apiKey ?? 0);
-  w.int16(m.minVersion ?? 0);
-  w.int16(m.maxVersion ?? 0);
+  w.int16((m.apiKey === undefined ? 0 : m.apiKey));
+  w.int16((m.minVersion === undefined ? 0 : m.minVersion));
+  w.int16((m.maxVersion === undefined ? 0 : m.maxVersion));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -197,13 +197,13 @@ export function readApiVersionsResponseFinalizedFeatureKey(r: Reader, version: n
 export function writeApiVersionsResponseFinalizedFeatureKey(w: Writer, version: number, m: ApiVersionsResponseFinalizedFeatureKey): void {
   const flexible = version >= 3;
   if (version >= 3) {
-    writeString(w, flexible, false, m.name ?? "", "ApiVersionsResponse.Name");
+    writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "ApiVersionsResponse.Name");
   }
   if (version >= 3) {
-    w.int16(m.maxVersionLevel ?? 0);
+    w.int16((m.maxVersionLevel === undefined ? 0 : m.maxVersionLevel));
   }
   if (version >= 3) {
-    w.int16(m.minVersionLevel ?? 0);
+    w.int16((m.minVersionLevel === undefined ? 0 : m.minVersionLevel));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -241,13 +241,13 @@ export function readApiVersionsResponseSupportedFeatureKey(r: Reader, version: n
 export function writeApiVersionsResponseSupportedFeatureKey(w: Writer, version: number, m: ApiVersionsResponseSupportedFeatureKey): void {
   const flexible = version >= 3;
   if (version >= 3) {
-    writeString(w, flexible, false, m.name ?? "", "ApiVersionsResponse.Name");
+    writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "ApiVersionsResponse.Name");
   }
   if (version >= 3) {
-    w.int16(m.minVersion ?? 0);
+    w.int16((m.minVersion === undefined ? 0 : m.minVersion));
   }
   if (version >= 3) {
-    w.int16(m.maxVersion ?? 0);
+    w.int16((m.maxVersion === undefined ? 0 : m.maxVersion));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

@@ -41,8 +41,8 @@ export function readCreatePartitionsRequest(r: Reader, version: number): CreateP
 export function writeCreatePartitionsRequest(w: Writer, version: number, m: CreatePartitionsRequest): void {
   const flexible = version >= 2;
   writeArray(w, flexible, false, m.topics, "CreatePartitionsRequest.Topics", (e) => writeCreatePartitionsRequestCreatePartitionsTopic(w, version, e));
-  w.int32(m.timeoutMs ?? 0);
-  w.bool(m.validateOnly ?? false);
+  w.int32((m.timeoutMs === undefined ? 0 : m.timeoutMs));
+  w.bool((m.validateOnly === undefined ? false : m.validateOnly));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -106,8 +106,8 @@ export function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, vers
 
 export function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, version: number, m: CreatePartitionsRequestCreatePartitionsTopic): void {
   const flexible = version >= 2;
-  writeString(w, flexible, false, m.name ?? "", "CreatePartitionsRequest.Name");
-  w.int32(m.count ?? 0);
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "CreatePartitionsRequest.Name");
+  w.int32((m.count === undefined ? 0 : m.count));
   writeArray(w, flexible, true, m.assignments, "CreatePartitionsRequest.Assignments", (e) => writeCreatePartitionsRequestCreatePartitionsAssignment(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -140,7 +140,7 @@ export function readCreatePartitionsResponse(r: Reader, version: number): Create
 
 export function writeCreatePartitionsResponse(w: Writer, version: number, m: CreatePartitionsResponse): void {
   const flexible = version >= 2;
-  w.int32(m.throttleTimeMs ?? 0);
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   writeArray(w, flexible, false, m.results, "CreatePartitionsResponse.Results", (e) => writeCreatePartitionsResponseCreatePartitionsTopicResult(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -177,9 +177,9 @@ export function readCreatePartitionsResponseCreatePartitionsTopicResult(r: Reade
 
 export function writeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, version: number, m: CreatePartitionsResponseCreatePartitionsTopicResult): void {
   const flexible = version >= 2;
-  writeString(w, flexible, false, m.name ?? "", "CreatePartitionsResponse.Name");
-  w.int16(m.errorCode ?? 0);
-  writeString(w, flexible, true, m.errorMessage ?? null, "CreatePartitionsResponse.ErrorMessage");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "CreatePartitionsResponse.Name");
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  writeString(w, flexible, true, (m.errorMessage === undefined ? null : m.errorMessage), "CreatePartitionsResponse.ErrorMessage");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

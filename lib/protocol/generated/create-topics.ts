@@ -41,9 +41,9 @@ export function readCreateTopicsRequest(r: Reader, version: number): CreateTopic
 export function writeCreateTopicsRequest(w: Writer, version: number, m: CreateTopicsRequest): void {
   const flexible = version >= 5;
   writeArray(w, flexible, false, m.topics, "CreateTopicsRequest.Topics", (e) => writeCreateTopicsRequestCreatableTopic(w, version, e));
-  w.int32(m.timeoutMs ?? 60000);
+  w.int32((m.timeoutMs === undefined ? 60000 : m.timeoutMs));
   if (version >= 1) {
-    w.bool(m.validateOnly ?? false);
+    w.bool((m.validateOnly === undefined ? false : m.validateOnly));
   } else {
     checkNotPresent((m.validateOnly !== undefined && m.validateOnly !== false), "CreateTopicsRequest.validateOnly", version);
   }
@@ -78,7 +78,7 @@ export function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, ver
 
 export function writeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, version: number, m: CreateTopicsRequestCreatableReplicaAssignment): void {
   const flexible = version >= 5;
-  w.int32(m.partitionIndex ?? 0);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
   writeArray(w, flexible, false, m.brokerIds, "CreateTopicsRequest.BrokerIds", (e) => w.int32(e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -123,9 +123,9 @@ export function readCreateTopicsRequestCreatableTopic(r: Reader, version: number
 
 export function writeCreateTopicsRequestCreatableTopic(w: Writer, version: number, m: CreateTopicsRequestCreatableTopic): void {
   const flexible = version >= 5;
-  writeString(w, flexible, false, m.name ?? "", "CreateTopicsRequest.Name");
-  w.int32(m.numPartitions ?? 0);
-  w.int16(m.replicationFactor ?? 0);
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "CreateTopicsRequest.Name");
+  w.int32((m.numPartitions === undefined ? 0 : m.numPartitions));
+  w.int16((m.replicationFactor === undefined ? 0 : m.replicationFactor));
   writeArray(w, flexible, false, m.assignments, "CreateTopicsRequest.Assignments", (e) => writeCreateTopicsRequestCreatableReplicaAssignment(w, version, e));
   writeArray(w, flexible, false, m.configs, "CreateTopicsRequest.Configs", (e) => writeCreateTopicsRequestCreatableTopicConfig(w, version, e));
   if (flexible) {
@@ -159,8 +159,8 @@ export function readCreateTopicsRequestCreatableTopicConfig(r: Reader, version: 
 
 export function writeCreateTopicsRequestCreatableTopicConfig(w: Writer, version: number, m: CreateTopicsRequestCreatableTopicConfig): void {
   const flexible = version >= 5;
-  writeString(w, flexible, false, m.name ?? "", "CreateTopicsRequest.Name");
-  writeString(w, flexible, true, m.value ?? "", "CreateTopicsRequest.Value");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "CreateTopicsRequest.Name");
+  writeString(w, flexible, true, (m.value === undefined ? "" : m.value), "CreateTopicsRequest.Value");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -193,7 +193,7 @@ export function readCreateTopicsResponse(r: Reader, version: number): CreateTopi
 export function writeCreateTopicsResponse(w: Writer, version: number, m: CreateTopicsResponse): void {
   const flexible = version >= 5;
   if (version >= 2) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   writeArray(w, flexible, false, m.topics, "CreateTopicsResponse.Topics", (e) => writeCreateTopicsResponseCreatableTopicResult(w, version, e));
   if (flexible) {
@@ -240,19 +240,19 @@ export function readCreateTopicsResponseCreatableTopicConfigs(r: Reader, version
 export function writeCreateTopicsResponseCreatableTopicConfigs(w: Writer, version: number, m: CreateTopicsResponseCreatableTopicConfigs): void {
   const flexible = version >= 5;
   if (version >= 5) {
-    writeString(w, flexible, false, m.name ?? "", "CreateTopicsResponse.Name");
+    writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "CreateTopicsResponse.Name");
   }
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.value ?? "", "CreateTopicsResponse.Value");
+    writeString(w, flexible, version >= 5, (m.value === undefined ? "" : m.value), "CreateTopicsResponse.Value");
   }
   if (version >= 5) {
-    w.bool(m.readOnly ?? false);
+    w.bool((m.readOnly === undefined ? false : m.readOnly));
   }
   if (version >= 5) {
-    w.int8(m.configSource ?? -1);
+    w.int8((m.configSource === undefined ? -1 : m.configSource));
   }
   if (version >= 5) {
-    w.bool(m.isSensitive ?? false);
+    w.bool((m.isSensitive === undefined ? false : m.isSensitive));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -316,19 +316,19 @@ export function readCreateTopicsResponseCreatableTopicResult(r: Reader, version:
 
 export function writeCreateTopicsResponseCreatableTopicResult(w: Writer, version: number, m: CreateTopicsResponseCreatableTopicResult): void {
   const flexible = version >= 5;
-  writeString(w, flexible, false, m.name ?? "", "CreateTopicsResponse.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "CreateTopicsResponse.Name");
   if (version >= 7) {
-    w.uuid(m.topicId ?? ZERO_UUID);
+    w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   }
-  w.int16(m.errorCode ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (version >= 1) {
-    writeString(w, flexible, true, m.errorMessage ?? "", "CreateTopicsResponse.ErrorMessage");
+    writeString(w, flexible, true, (m.errorMessage === undefined ? "" : m.errorMessage), "CreateTopicsResponse.ErrorMessage");
   }
   if (version >= 5) {
-    w.int32(m.numPartitions ?? -1);
+    w.int32((m.numPartitions === undefined ? -1 : m.numPartitions));
   }
   if (version >= 5) {
-    w.int16(m.replicationFactor ?? -1);
+    w.int16((m.replicationFactor === undefined ? -1 : m.replicationFactor));
   }
   if (version >= 5) {
     writeArray(w, flexible, version >= 5, m.configs, "CreateTopicsResponse.Configs", (e) => writeCreateTopicsResponseCreatableTopicConfigs(w, version, e));

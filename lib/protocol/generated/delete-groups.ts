@@ -64,7 +64,7 @@ export function readDeleteGroupsResponse(r: Reader, version: number): DeleteGrou
 
 export function writeDeleteGroupsResponse(w: Writer, version: number, m: DeleteGroupsResponse): void {
   const flexible = version >= 2;
-  w.int32(m.throttleTimeMs ?? 0);
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   writeArray(w, flexible, false, m.results, "DeleteGroupsResponse.Results", (e) => writeDeleteGroupsResponseDeletableGroupResult(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -97,8 +97,8 @@ export function readDeleteGroupsResponseDeletableGroupResult(r: Reader, version:
 
 export function writeDeleteGroupsResponseDeletableGroupResult(w: Writer, version: number, m: DeleteGroupsResponseDeletableGroupResult): void {
   const flexible = version >= 2;
-  writeString(w, flexible, false, m.groupId ?? "", "DeleteGroupsResponse.GroupId");
-  w.int16(m.errorCode ?? 0);
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "DeleteGroupsResponse.GroupId");
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

@@ -37,7 +37,7 @@ export function readDeleteRecordsRequest(r: Reader, version: number): DeleteReco
 export function writeDeleteRecordsRequest(w: Writer, version: number, m: DeleteRecordsRequest): void {
   const flexible = version >= 2;
   writeArray(w, flexible, false, m.topics, "DeleteRecordsRequest.Topics", (e) => writeDeleteRecordsRequestDeleteRecordsTopic(w, version, e));
-  w.int32(m.timeoutMs ?? 0);
+  w.int32((m.timeoutMs === undefined ? 0 : m.timeoutMs));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -69,8 +69,8 @@ export function readDeleteRecordsRequestDeleteRecordsPartition(r: Reader, versio
 
 export function writeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, version: number, m: DeleteRecordsRequestDeleteRecordsPartition): void {
   const flexible = version >= 2;
-  w.int32(m.partitionIndex ?? 0);
-  w.int64(m.offset ?? 0n);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
+  w.int64((m.offset === undefined ? 0n : m.offset));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -102,7 +102,7 @@ export function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: n
 
 export function writeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, version: number, m: DeleteRecordsRequestDeleteRecordsTopic): void {
   const flexible = version >= 2;
-  writeString(w, flexible, false, m.name ?? "", "DeleteRecordsRequest.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "DeleteRecordsRequest.Name");
   writeArray(w, flexible, false, m.partitions, "DeleteRecordsRequest.Partitions", (e) => writeDeleteRecordsRequestDeleteRecordsPartition(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -135,7 +135,7 @@ export function readDeleteRecordsResponse(r: Reader, version: number): DeleteRec
 
 export function writeDeleteRecordsResponse(w: Writer, version: number, m: DeleteRecordsResponse): void {
   const flexible = version >= 2;
-  w.int32(m.throttleTimeMs ?? 0);
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   writeArray(w, flexible, false, m.topics, "DeleteRecordsResponse.Topics", (e) => writeDeleteRecordsResponseDeleteRecordsTopicResult(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -172,9 +172,9 @@ export function readDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader,
 
 export function writeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, version: number, m: DeleteRecordsResponseDeleteRecordsPartitionResult): void {
   const flexible = version >= 2;
-  w.int32(m.partitionIndex ?? 0);
-  w.int64(m.lowWatermark ?? 0n);
-  w.int16(m.errorCode ?? 0);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
+  w.int64((m.lowWatermark === undefined ? 0n : m.lowWatermark));
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -206,7 +206,7 @@ export function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, ver
 
 export function writeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, version: number, m: DeleteRecordsResponseDeleteRecordsTopicResult): void {
   const flexible = version >= 2;
-  writeString(w, flexible, false, m.name ?? "", "DeleteRecordsResponse.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "DeleteRecordsResponse.Name");
   writeArray(w, flexible, false, m.partitions, "DeleteRecordsResponse.Partitions", (e) => writeDeleteRecordsResponseDeleteRecordsPartitionResult(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

@@ -48,7 +48,7 @@ export function writeDeleteTopicsRequest(w: Writer, version: number, m: DeleteTo
   if (version <= 5) {
     writeArray(w, flexible, false, m.topicNames, "DeleteTopicsRequest.TopicNames", (e) => writeString(w, flexible, false, e, "DeleteTopicsRequest.TopicNames"));
   }
-  w.int32(m.timeoutMs ?? 0);
+  w.int32((m.timeoutMs === undefined ? 0 : m.timeoutMs));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -81,12 +81,12 @@ export function readDeleteTopicsRequestDeleteTopicState(r: Reader, version: numb
 export function writeDeleteTopicsRequestDeleteTopicState(w: Writer, version: number, m: DeleteTopicsRequestDeleteTopicState): void {
   const flexible = version >= 4;
   if (version >= 6) {
-    writeString(w, flexible, version >= 6, m.name ?? null, "DeleteTopicsRequest.Name");
+    writeString(w, flexible, version >= 6, (m.name === undefined ? null : m.name), "DeleteTopicsRequest.Name");
   } else {
     checkNotPresent((m.name !== undefined && m.name !== null), "DeleteTopicsRequest.Name", version);
   }
   if (version >= 6) {
-    w.uuid(m.topicId ?? ZERO_UUID);
+    w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   } else {
     checkNotPresent((m.topicId !== undefined && m.topicId !== ZERO_UUID), "DeleteTopicsRequest.TopicId", version);
   }
@@ -122,7 +122,7 @@ export function readDeleteTopicsResponse(r: Reader, version: number): DeleteTopi
 export function writeDeleteTopicsResponse(w: Writer, version: number, m: DeleteTopicsResponse): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   writeArray(w, flexible, false, m.responses, "DeleteTopicsResponse.Responses", (e) => writeDeleteTopicsResponseDeletableTopicResult(w, version, e));
   if (flexible) {
@@ -164,13 +164,13 @@ export function readDeleteTopicsResponseDeletableTopicResult(r: Reader, version:
 
 export function writeDeleteTopicsResponseDeletableTopicResult(w: Writer, version: number, m: DeleteTopicsResponseDeletableTopicResult): void {
   const flexible = version >= 4;
-  writeString(w, flexible, version >= 6, m.name ?? "", "DeleteTopicsResponse.Name");
+  writeString(w, flexible, version >= 6, (m.name === undefined ? "" : m.name), "DeleteTopicsResponse.Name");
   if (version >= 6) {
-    w.uuid(m.topicId ?? ZERO_UUID);
+    w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   }
-  w.int16(m.errorCode ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.errorMessage ?? null, "DeleteTopicsResponse.ErrorMessage");
+    writeString(w, flexible, version >= 5, (m.errorMessage === undefined ? null : m.errorMessage), "DeleteTopicsResponse.ErrorMessage");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

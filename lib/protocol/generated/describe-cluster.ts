@@ -36,9 +36,9 @@ export function readDescribeClusterRequest(r: Reader, version: number): Describe
 
 export function writeDescribeClusterRequest(w: Writer, version: number, m: DescribeClusterRequest): void {
   const flexible = version >= 0;
-  w.bool(m.includeClusterAuthorizedOperations ?? false);
+  w.bool((m.includeClusterAuthorizedOperations === undefined ? false : m.includeClusterAuthorizedOperations));
   if (version >= 1) {
-    w.int8(m.endpointType ?? 1);
+    w.int8((m.endpointType === undefined ? 1 : m.endpointType));
   } else {
     checkNotPresent((m.endpointType !== undefined && m.endpointType !== 1), "DescribeClusterRequest.EndpointType", version);
   }
@@ -97,16 +97,16 @@ export function readDescribeClusterResponse(r: Reader, version: number): Describ
 
 export function writeDescribeClusterResponse(w: Writer, version: number, m: DescribeClusterResponse): void {
   const flexible = version >= 0;
-  w.int32(m.throttleTimeMs ?? 0);
-  w.int16(m.errorCode ?? 0);
-  writeString(w, flexible, true, m.errorMessage ?? null, "DescribeClusterResponse.ErrorMessage");
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  writeString(w, flexible, true, (m.errorMessage === undefined ? null : m.errorMessage), "DescribeClusterResponse.ErrorMessage");
   if (version >= 1) {
-    w.int8(m.endpointType ?? 1);
+    w.int8((m.endpointType === undefined ? 1 : m.endpointType));
   }
-  writeString(w, flexible, false, m.clusterId ?? "", "DescribeClusterResponse.ClusterId");
-  w.int32(m.controllerId ?? -1);
+  writeString(w, flexible, false, (m.clusterId === undefined ? "" : m.clusterId), "DescribeClusterResponse.ClusterId");
+  w.int32((m.controllerId === undefined ? -1 : m.controllerId));
   writeArray(w, flexible, false, m.brokers, "DescribeClusterResponse.Brokers", (e) => writeDescribeClusterResponseDescribeClusterBroker(w, version, e));
-  w.int32(m.clusterAuthorizedOperations ?? -2147483648);
+  w.int32((m.clusterAuthorizedOperations === undefined ? -2147483648 : m.clusterAuthorizedOperations));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -146,10 +146,10 @@ export function readDescribeClusterResponseDescribeClusterBroker(r: Reader, vers
 
 export function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, version: number, m: DescribeClusterResponseDescribeClusterBroker): void {
   const flexible = version >= 0;
-  w.int32(m.brokerId ?? 0);
-  writeString(w, flexible, false, m.host ?? "", "DescribeClusterResponse.Host");
-  w.int32(m.port ?? 0);
-  writeString(w, flexible, true, m.rack ?? null, "DescribeClusterResponse.Rack");
+  w.int32((m.brokerId === undefined ? 0 : m.brokerId));
+  writeString(w, flexible, false, (m.host === undefined ? "" : m.host), "DescribeClusterResponse.Host");
+  w.int32((m.port === undefined ? 0 : m.port));
+  writeString(w, flexible, true, (m.rack === undefined ? null : m.rack), "DescribeClusterResponse.Rack");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

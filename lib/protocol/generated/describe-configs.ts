@@ -42,12 +42,12 @@ export function writeDescribeConfigsRequest(w: Writer, version: number, m: Descr
   const flexible = version >= 4;
   writeArray(w, flexible, false, m.resources, "DescribeConfigsRequest.Resources", (e) => writeDescribeConfigsRequestDescribeConfigsResource(w, version, e));
   if (version >= 1) {
-    w.bool(m.includeSynonyms ?? false);
+    w.bool((m.includeSynonyms === undefined ? false : m.includeSynonyms));
   } else {
     checkNotPresent((m.includeSynonyms !== undefined && m.includeSynonyms !== false), "DescribeConfigsRequest.IncludeSynonyms", version);
   }
   if (version >= 3) {
-    w.bool(m.includeDocumentation ?? false);
+    w.bool((m.includeDocumentation === undefined ? false : m.includeDocumentation));
   } else {
     checkNotPresent((m.includeDocumentation !== undefined && m.includeDocumentation !== false), "DescribeConfigsRequest.IncludeDocumentation", version);
   }
@@ -86,8 +86,8 @@ export function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, ver
 
 export function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, version: number, m: DescribeConfigsRequestDescribeConfigsResource): void {
   const flexible = version >= 4;
-  w.int8(m.resourceType ?? 0);
-  writeString(w, flexible, false, m.resourceName ?? "", "DescribeConfigsRequest.ResourceName");
+  w.int8((m.resourceType === undefined ? 0 : m.resourceType));
+  writeString(w, flexible, false, (m.resourceName === undefined ? "" : m.resourceName), "DescribeConfigsRequest.ResourceName");
   writeArray(w, flexible, true, m.configurationKeys, "DescribeConfigsRequest.ConfigurationKeys", (e) => writeString(w, flexible, false, e, "DescribeConfigsRequest.ConfigurationKeys"));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -120,7 +120,7 @@ export function readDescribeConfigsResponse(r: Reader, version: number): Describ
 
 export function writeDescribeConfigsResponse(w: Writer, version: number, m: DescribeConfigsResponse): void {
   const flexible = version >= 4;
-  w.int32(m.throttleTimeMs ?? 0);
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   writeArray(w, flexible, false, m.results, "DescribeConfigsResponse.Results", (e) => writeDescribeConfigsResponseDescribeConfigsResult(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -181,24 +181,24 @@ export function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Read
 
 export function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, version: number, m: DescribeConfigsResponseDescribeConfigsResourceResult): void {
   const flexible = version >= 4;
-  writeString(w, flexible, false, m.name ?? "", "DescribeConfigsResponse.Name");
-  writeString(w, flexible, true, m.value ?? "", "DescribeConfigsResponse.Value");
-  w.bool(m.readOnly ?? false);
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "DescribeConfigsResponse.Name");
+  writeString(w, flexible, true, (m.value === undefined ? "" : m.value), "DescribeConfigsResponse.Value");
+  w.bool((m.readOnly === undefined ? false : m.readOnly));
   if (version <= 0) {
-    w.bool(m.isDefault ?? false);
+    w.bool((m.isDefault === undefined ? false : m.isDefault));
   }
   if (version >= 1) {
-    w.int8(m.configSource ?? -1);
+    w.int8((m.configSource === undefined ? -1 : m.configSource));
   }
-  w.bool(m.isSensitive ?? false);
+  w.bool((m.isSensitive === undefined ? false : m.isSensitive));
   if (version >= 1) {
     writeArray(w, flexible, false, m.synonyms, "DescribeConfigsResponse.Synonyms", (e) => writeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e));
   }
   if (version >= 3) {
-    w.int8(m.configType ?? 0);
+    w.int8((m.configType === undefined ? 0 : m.configType));
   }
   if (version >= 3) {
-    writeString(w, flexible, true, m.documentation ?? "", "DescribeConfigsResponse.Documentation");
+    writeString(w, flexible, true, (m.documentation === undefined ? "" : m.documentation), "DescribeConfigsResponse.Documentation");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -243,10 +243,10 @@ export function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, vers
 
 export function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, version: number, m: DescribeConfigsResponseDescribeConfigsResult): void {
   const flexible = version >= 4;
-  w.int16(m.errorCode ?? 0);
-  writeString(w, flexible, true, m.errorMessage ?? "", "DescribeConfigsResponse.ErrorMessage");
-  w.int8(m.resourceType ?? 0);
-  writeString(w, flexible, false, m.resourceName ?? "", "DescribeConfigsResponse.ResourceName");
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  writeString(w, flexible, true, (m.errorMessage === undefined ? "" : m.errorMessage), "DescribeConfigsResponse.ErrorMessage");
+  w.int8((m.resourceType === undefined ? 0 : m.resourceType));
+  writeString(w, flexible, false, (m.resourceName === undefined ? "" : m.resourceName), "DescribeConfigsResponse.ResourceName");
   writeArray(w, flexible, false, m.configs, "DescribeConfigsResponse.Configs", (e) => writeDescribeConfigsResponseDescribeConfigsResourceResult(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -284,13 +284,13 @@ export function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, ver
 export function writeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, version: number, m: DescribeConfigsResponseDescribeConfigsSynonym): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    writeString(w, flexible, false, m.name ?? "", "DescribeConfigsResponse.Name");
+    writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "DescribeConfigsResponse.Name");
   }
   if (version >= 1) {
-    writeString(w, flexible, true, m.value ?? "", "DescribeConfigsResponse.Value");
+    writeString(w, flexible, true, (m.value === undefined ? "" : m.value), "DescribeConfigsResponse.Value");
   }
   if (version >= 1) {
-    w.int8(m.source ?? 0);
+    w.int8((m.source === undefined ? 0 : m.source));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

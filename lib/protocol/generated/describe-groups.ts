@@ -38,7 +38,7 @@ export function writeDescribeGroupsRequest(w: Writer, version: number, m: Descri
   const flexible = version >= 5;
   writeArray(w, flexible, false, m.groups, "DescribeGroupsRequest.Groups", (e) => writeString(w, flexible, false, e, "DescribeGroupsRequest.Groups"));
   if (version >= 3) {
-    w.bool(m.includeAuthorizedOperations ?? false);
+    w.bool((m.includeAuthorizedOperations === undefined ? false : m.includeAuthorizedOperations));
   } else {
     checkNotPresent((m.includeAuthorizedOperations !== undefined && m.includeAuthorizedOperations !== false), "DescribeGroupsRequest.IncludeAuthorizedOperations", version);
   }
@@ -74,7 +74,7 @@ export function readDescribeGroupsResponse(r: Reader, version: number): Describe
 export function writeDescribeGroupsResponse(w: Writer, version: number, m: DescribeGroupsResponse): void {
   const flexible = version >= 5;
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   writeArray(w, flexible, false, m.groups, "DescribeGroupsResponse.Groups", (e) => writeDescribeGroupsResponseDescribedGroup(w, version, e));
   if (flexible) {
@@ -128,14 +128,14 @@ export function readDescribeGroupsResponseDescribedGroup(r: Reader, version: num
 
 export function writeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, m: DescribeGroupsResponseDescribedGroup): void {
   const flexible = version >= 5;
-  w.int16(m.errorCode ?? 0);
-  writeString(w, flexible, false, m.groupId ?? "", "DescribeGroupsResponse.GroupId");
-  writeString(w, flexible, false, m.groupState ?? "", "DescribeGroupsResponse.GroupState");
-  writeString(w, flexible, false, m.protocolType ?? "", "DescribeGroupsResponse.ProtocolType");
-  writeString(w, flexible, false, m.protocolData ?? "", "DescribeGroupsResponse.ProtocolData");
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "DescribeGroupsResponse.GroupId");
+  writeString(w, flexible, false, (m.groupState === undefined ? "" : m.groupState), "DescribeGroupsResponse.GroupState");
+  writeString(w, flexible, false, (m.protocolType === undefined ? "" : m.protocolType), "DescribeGroupsResponse.ProtocolType");
+  writeString(w, flexible, false, (m.protocolData === undefined ? "" : m.protocolData), "DescribeGroupsResponse.ProtocolData");
   writeArray(w, flexible, false, m.members, "DescribeGroupsResponse.Members", (e) => writeDescribeGroupsResponseDescribedGroupMember(w, version, e));
   if (version >= 3) {
-    w.int32(m.authorizedOperations ?? -2147483648);
+    w.int32((m.authorizedOperations === undefined ? -2147483648 : m.authorizedOperations));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -184,14 +184,14 @@ export function readDescribeGroupsResponseDescribedGroupMember(r: Reader, versio
 
 export function writeDescribeGroupsResponseDescribedGroupMember(w: Writer, version: number, m: DescribeGroupsResponseDescribedGroupMember): void {
   const flexible = version >= 5;
-  writeString(w, flexible, false, m.memberId ?? "", "DescribeGroupsResponse.MemberId");
+  writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "DescribeGroupsResponse.MemberId");
   if (version >= 4) {
-    writeString(w, flexible, version >= 4, m.groupInstanceId ?? null, "DescribeGroupsResponse.GroupInstanceId");
+    writeString(w, flexible, version >= 4, (m.groupInstanceId === undefined ? null : m.groupInstanceId), "DescribeGroupsResponse.GroupInstanceId");
   }
-  writeString(w, flexible, false, m.clientId ?? "", "DescribeGroupsResponse.ClientId");
-  writeString(w, flexible, false, m.clientHost ?? "", "DescribeGroupsResponse.ClientHost");
-  writeBytes(w, flexible, false, m.memberMetadata ?? EMPTY_BUFFER, "DescribeGroupsResponse.MemberMetadata");
-  writeBytes(w, flexible, false, m.memberAssignment ?? EMPTY_BUFFER, "DescribeGroupsResponse.MemberAssignment");
+  writeString(w, flexible, false, (m.clientId === undefined ? "" : m.clientId), "DescribeGroupsResponse.ClientId");
+  writeString(w, flexible, false, (m.clientHost === undefined ? "" : m.clientHost), "DescribeGroupsResponse.ClientHost");
+  writeBytes(w, flexible, false, (m.memberMetadata === undefined ? EMPTY_BUFFER : m.memberMetadata), "DescribeGroupsResponse.MemberMetadata");
+  writeBytes(w, flexible, false, (m.memberAssignment === undefined ? EMPTY_BUFFER : m.memberAssignment), "DescribeGroupsResponse.MemberAssignment");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

@@ -86,23 +86,23 @@ export function readFetchRequest(r: Reader, version: number): FetchRequest {
 export function writeFetchRequest(w: Writer, version: number, m: FetchRequest): void {
   const flexible = version >= 12;
   if (version <= 14) {
-    w.int32(m.replicaId ?? -1);
+    w.int32((m.replicaId === undefined ? -1 : m.replicaId));
   } else {
     checkNotPresent((m.replicaId !== undefined && m.replicaId !== -1), "FetchRequest.ReplicaId", version);
   }
-  w.int32(m.maxWaitMs ?? 0);
-  w.int32(m.minBytes ?? 0);
+  w.int32((m.maxWaitMs === undefined ? 0 : m.maxWaitMs));
+  w.int32((m.minBytes === undefined ? 0 : m.minBytes));
   if (version >= 3) {
-    w.int32(m.maxBytes ?? 2147483647);
+    w.int32((m.maxBytes === undefined ? 2147483647 : m.maxBytes));
   }
   if (version >= 4) {
-    w.int8(m.isolationLevel ?? 0);
+    w.int8((m.isolationLevel === undefined ? 0 : m.isolationLevel));
   }
   if (version >= 7) {
-    w.int32(m.sessionId ?? 0);
+    w.int32((m.sessionId === undefined ? 0 : m.sessionId));
   }
   if (version >= 7) {
-    w.int32(m.sessionEpoch ?? -1);
+    w.int32((m.sessionEpoch === undefined ? -1 : m.sessionEpoch));
   }
   writeArray(w, flexible, false, m.topics, "FetchRequest.Topics", (e) => writeFetchRequestFetchTopic(w, version, e));
   if (version >= 7) {
@@ -111,7 +111,7 @@ export function writeFetchRequest(w: Writer, version: number, m: FetchRequest): 
     checkNotPresent((m.forgottenTopicsData != null && m.forgottenTopicsData.length > 0), "FetchRequest.ForgottenTopicsData", version);
   }
   if (version >= 11) {
-    writeString(w, flexible, false, m.rackId ?? "", "FetchRequest.RackId");
+    writeString(w, flexible, false, (m.rackId === undefined ? "" : m.rackId), "FetchRequest.RackId");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -123,6 +123,7 @@ export function writeFetchRequest(w: Writer, version: number, m: FetchRequest): 
     }
     writeTaggedFields(w, tagged);
   }
+  if (!(flexible && version >= 15)) checkNotPresent(m.replicaState != null, "FetchRequest.ReplicaState", version);
 }
 
 export interface FetchRequestFetchPartition {
@@ -177,20 +178,20 @@ export function readFetchRequestFetchPartition(r: Reader, version: number): Fetc
 
 export function writeFetchRequestFetchPartition(w: Writer, version: number, m: FetchRequestFetchPartition): void {
   const flexible = version >= 12;
-  w.int32(m.partition ?? 0);
+  w.int32((m.partition === undefined ? 0 : m.partition));
   if (version >= 9) {
-    w.int32(m.currentLeaderEpoch ?? -1);
+    w.int32((m.currentLeaderEpoch === undefined ? -1 : m.currentLeaderEpoch));
   }
-  w.int64(m.fetchOffset ?? 0n);
+  w.int64((m.fetchOffset === undefined ? 0n : m.fetchOffset));
   if (version >= 12) {
-    w.int32(m.lastFetchedEpoch ?? -1);
+    w.int32((m.lastFetchedEpoch === undefined ? -1 : m.lastFetchedEpoch));
   } else {
     checkNotPresent((m.lastFetchedEpoch !== undefined && m.lastFetchedEpoch !== -1), "FetchRequest.LastFetchedEpoch", version);
   }
   if (version >= 5) {
-    w.int64(m.logStartOffset ?? -1n);
+    w.int64((m.logStartOffset === undefined ? -1n : m.logStartOffset));
   }
-  w.int32(m.partitionMaxBytes ?? 0);
+  w.int32((m.partitionMaxBytes === undefined ? 0 : m.partitionMaxBytes));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     if (version >= 17 && (m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID)) {
@@ -230,10 +231,10 @@ export function readFetchRequestFetchTopic(r: Reader, version: number): FetchReq
 export function writeFetchRequestFetchTopic(w: Writer, version: number, m: FetchRequestFetchTopic): void {
   const flexible = version >= 12;
   if (version <= 12) {
-    writeString(w, flexible, false, m.topic ?? "", "FetchRequest.Topic");
+    writeString(w, flexible, false, (m.topic === undefined ? "" : m.topic), "FetchRequest.Topic");
   }
   if (version >= 13) {
-    w.uuid(m.topicId ?? ZERO_UUID);
+    w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   }
   writeArray(w, flexible, false, m.partitions, "FetchRequest.Partitions", (e) => writeFetchRequestFetchPartition(w, version, e));
   if (flexible) {
@@ -272,10 +273,10 @@ export function readFetchRequestForgottenTopic(r: Reader, version: number): Fetc
 export function writeFetchRequestForgottenTopic(w: Writer, version: number, m: FetchRequestForgottenTopic): void {
   const flexible = version >= 12;
   if (version >= 7 && version <= 12) {
-    writeString(w, flexible, false, m.topic ?? "", "FetchRequest.Topic");
+    writeString(w, flexible, false, (m.topic === undefined ? "" : m.topic), "FetchRequest.Topic");
   }
   if (version >= 13) {
-    w.uuid(m.topicId ?? ZERO_UUID);
+    w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   }
   if (version >= 7) {
     writeArray(w, flexible, false, m.partitions, "FetchRequest.Partitions", (e) => w.int32(e));
@@ -314,12 +315,12 @@ export function readFetchRequestReplicaState(r: Reader, version: number): FetchR
 export function writeFetchRequestReplicaState(w: Writer, version: number, m: FetchRequestReplicaState): void {
   const flexible = version >= 12;
   if (version >= 15) {
-    w.int32(m.replicaId ?? -1);
+    w.int32((m.replicaId === undefined ? -1 : m.replicaId));
   } else {
     checkNotPresent((m.replicaId !== undefined && m.replicaId !== -1), "FetchRequest.ReplicaId", version);
   }
   if (version >= 15) {
-    w.int64(m.replicaEpoch ?? -1n);
+    w.int64((m.replicaEpoch === undefined ? -1n : m.replicaEpoch));
   } else {
     checkNotPresent((m.replicaEpoch !== undefined && m.replicaEpoch !== -1n), "FetchRequest.ReplicaEpoch", version);
   }
@@ -374,13 +375,13 @@ export function readFetchResponse(r: Reader, version: number): FetchResponse {
 export function writeFetchResponse(w: Writer, version: number, m: FetchResponse): void {
   const flexible = version >= 12;
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   if (version >= 7) {
-    w.int16(m.errorCode ?? 0);
+    w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   }
   if (version >= 7) {
-    w.int32(m.sessionId ?? 0);
+    w.int32((m.sessionId === undefined ? 0 : m.sessionId));
   }
   writeArray(w, flexible, false, m.responses, "FetchResponse.Responses", (e) => writeFetchResponseFetchableTopicResponse(w, version, e));
   if (flexible) {
@@ -418,10 +419,10 @@ export function readFetchResponseAbortedTransaction(r: Reader, version: number):
 export function writeFetchResponseAbortedTransaction(w: Writer, version: number, m: FetchResponseAbortedTransaction): void {
   const flexible = version >= 12;
   if (version >= 4) {
-    w.int64(m.producerId ?? 0n);
+    w.int64((m.producerId === undefined ? 0n : m.producerId));
   }
   if (version >= 4) {
-    w.int64(m.firstOffset ?? 0n);
+    w.int64((m.firstOffset === undefined ? 0n : m.firstOffset));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -453,10 +454,10 @@ export function readFetchResponseEpochEndOffset(r: Reader, version: number): Fet
 export function writeFetchResponseEpochEndOffset(w: Writer, version: number, m: FetchResponseEpochEndOffset): void {
   const flexible = version >= 12;
   if (version >= 12) {
-    w.int32(m.epoch ?? -1);
+    w.int32((m.epoch === undefined ? -1 : m.epoch));
   }
   if (version >= 12) {
-    w.int64(m.endOffset ?? -1n);
+    w.int64((m.endOffset === undefined ? -1n : m.endOffset));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -494,10 +495,10 @@ export function readFetchResponseFetchableTopicResponse(r: Reader, version: numb
 export function writeFetchResponseFetchableTopicResponse(w: Writer, version: number, m: FetchResponseFetchableTopicResponse): void {
   const flexible = version >= 12;
   if (version <= 12) {
-    writeString(w, flexible, false, m.topic ?? "", "FetchResponse.Topic");
+    writeString(w, flexible, false, (m.topic === undefined ? "" : m.topic), "FetchResponse.Topic");
   }
   if (version >= 13) {
-    w.uuid(m.topicId ?? ZERO_UUID);
+    w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   }
   writeArray(w, flexible, false, m.partitions, "FetchResponse.Partitions", (e) => writeFetchResponsePartitionData(w, version, e));
   if (flexible) {
@@ -532,10 +533,10 @@ export function readFetchResponseLeaderIdAndEpoch(r: Reader, version: number): F
 export function writeFetchResponseLeaderIdAndEpoch(w: Writer, version: number, m: FetchResponseLeaderIdAndEpoch): void {
   const flexible = version >= 12;
   if (version >= 12) {
-    w.int32(m.leaderId ?? -1);
+    w.int32((m.leaderId === undefined ? -1 : m.leaderId));
   }
   if (version >= 12) {
-    w.int32(m.leaderEpoch ?? -1);
+    w.int32((m.leaderEpoch === undefined ? -1 : m.leaderEpoch));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -577,16 +578,16 @@ export function readFetchResponseNodeEndpoint(r: Reader, version: number): Fetch
 export function writeFetchResponseNodeEndpoint(w: Writer, version: number, m: FetchResponseNodeEndpoint): void {
   const flexible = version >= 12;
   if (version >= 16) {
-    w.int32(m.nodeId ?? 0);
+    w.int32((m.nodeId === undefined ? 0 : m.nodeId));
   }
   if (version >= 16) {
-    writeString(w, flexible, false, m.host ?? "", "FetchResponse.Host");
+    writeString(w, flexible, false, (m.host === undefined ? "" : m.host), "FetchResponse.Host");
   }
   if (version >= 16) {
-    w.int32(m.port ?? 0);
+    w.int32((m.port === undefined ? 0 : m.port));
   }
   if (version >= 16) {
-    writeString(w, flexible, version >= 16, m.rack ?? null, "FetchResponse.Rack");
+    writeString(w, flexible, version >= 16, (m.rack === undefined ? null : m.rack), "FetchResponse.Rack");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -665,20 +666,20 @@ export function readFetchResponsePartitionData(r: Reader, version: number): Fetc
 
 export function writeFetchResponsePartitionData(w: Writer, version: number, m: FetchResponsePartitionData): void {
   const flexible = version >= 12;
-  w.int32(m.partitionIndex ?? 0);
-  w.int16(m.errorCode ?? 0);
-  w.int64(m.highWatermark ?? 0n);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  w.int64((m.highWatermark === undefined ? 0n : m.highWatermark));
   if (version >= 4) {
-    w.int64(m.lastStableOffset ?? -1n);
+    w.int64((m.lastStableOffset === undefined ? -1n : m.lastStableOffset));
   }
   if (version >= 5) {
-    w.int64(m.logStartOffset ?? -1n);
+    w.int64((m.logStartOffset === undefined ? -1n : m.logStartOffset));
   }
   if (version >= 4) {
     writeArray(w, flexible, version >= 4, m.abortedTransactions, "FetchResponse.AbortedTransactions", (e) => writeFetchResponseAbortedTransaction(w, version, e));
   }
   if (version >= 11) {
-    w.int32(m.preferredReadReplica ?? -1);
+    w.int32((m.preferredReadReplica === undefined ? -1 : m.preferredReadReplica));
   }
   writeRecords(w, flexible, true, m.records, "FetchResponse.Records");
   if (flexible) {
@@ -719,8 +720,8 @@ export function readFetchResponseSnapshotId(r: Reader, version: number): FetchRe
 
 export function writeFetchResponseSnapshotId(w: Writer, version: number, m: FetchResponseSnapshotId): void {
   const flexible = version >= 12;
-  w.int64(m.endOffset ?? -1n);
-  w.int32(m.epoch ?? -1);
+  w.int64((m.endOffset === undefined ? -1n : m.endOffset));
+  w.int32((m.epoch === undefined ? -1 : m.epoch));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

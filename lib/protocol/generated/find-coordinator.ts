@@ -41,12 +41,12 @@ export function readFindCoordinatorRequest(r: Reader, version: number): FindCoor
 export function writeFindCoordinatorRequest(w: Writer, version: number, m: FindCoordinatorRequest): void {
   const flexible = version >= 3;
   if (version <= 3) {
-    writeString(w, flexible, false, m.key ?? "", "FindCoordinatorRequest.Key");
+    writeString(w, flexible, false, (m.key === undefined ? "" : m.key), "FindCoordinatorRequest.Key");
   } else {
     checkNotPresent((m.key !== undefined && m.key !== ""), "FindCoordinatorRequest.Key", version);
   }
   if (version >= 1) {
-    w.int8(m.keyType ?? 0);
+    w.int8((m.keyType === undefined ? 0 : m.keyType));
   } else {
     checkNotPresent((m.keyType !== undefined && m.keyType !== 0), "FindCoordinatorRequest.KeyType", version);
   }
@@ -107,22 +107,22 @@ export function readFindCoordinatorResponse(r: Reader, version: number): FindCoo
 export function writeFindCoordinatorResponse(w: Writer, version: number, m: FindCoordinatorResponse): void {
   const flexible = version >= 3;
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   if (version <= 3) {
-    w.int16(m.errorCode ?? 0);
+    w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   }
   if (version >= 1 && version <= 3) {
-    writeString(w, flexible, version >= 1 && version <= 3, m.errorMessage ?? "", "FindCoordinatorResponse.ErrorMessage");
+    writeString(w, flexible, version >= 1 && version <= 3, (m.errorMessage === undefined ? "" : m.errorMessage), "FindCoordinatorResponse.ErrorMessage");
   }
   if (version <= 3) {
-    w.int32(m.nodeId ?? 0);
+    w.int32((m.nodeId === undefined ? 0 : m.nodeId));
   }
   if (version <= 3) {
-    writeString(w, flexible, false, m.host ?? "", "FindCoordinatorResponse.Host");
+    writeString(w, flexible, false, (m.host === undefined ? "" : m.host), "FindCoordinatorResponse.Host");
   }
   if (version <= 3) {
-    w.int32(m.port ?? 0);
+    w.int32((m.port === undefined ? 0 : m.port));
   }
   if (version >= 4) {
     writeArray(w, flexible, false, m.coordinators, "FindCoordinatorResponse.Coordinators", (e) => writeFindCoordinatorResponseCoordinator(w, version, e));
@@ -175,22 +175,22 @@ export function readFindCoordinatorResponseCoordinator(r: Reader, version: numbe
 export function writeFindCoordinatorResponseCoordinator(w: Writer, version: number, m: FindCoordinatorResponseCoordinator): void {
   const flexible = version >= 3;
   if (version >= 4) {
-    writeString(w, flexible, false, m.key ?? "", "FindCoordinatorResponse.Key");
+    writeString(w, flexible, false, (m.key === undefined ? "" : m.key), "FindCoordinatorResponse.Key");
   }
   if (version >= 4) {
-    w.int32(m.nodeId ?? 0);
+    w.int32((m.nodeId === undefined ? 0 : m.nodeId));
   }
   if (version >= 4) {
-    writeString(w, flexible, false, m.host ?? "", "FindCoordinatorResponse.Host");
+    writeString(w, flexible, false, (m.host === undefined ? "" : m.host), "FindCoordinatorResponse.Host");
   }
   if (version >= 4) {
-    w.int32(m.port ?? 0);
+    w.int32((m.port === undefined ? 0 : m.port));
   }
   if (version >= 4) {
-    w.int16(m.errorCode ?? 0);
+    w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   }
   if (version >= 4) {
-    writeString(w, flexible, version >= 4, m.errorMessage ?? "", "FindCoordinatorResponse.ErrorMessage");
+    writeString(w, flexible, version >= 4, (m.errorMessage === undefined ? "" : m.errorMessage), "FindCoordinatorResponse.ErrorMessage");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

@@ -44,11 +44,11 @@ export function readHeartbeatRequest(r: Reader, version: number): HeartbeatReque
 
 export function writeHeartbeatRequest(w: Writer, version: number, m: HeartbeatRequest): void {
   const flexible = version >= 4;
-  writeString(w, flexible, false, m.groupId ?? "", "HeartbeatRequest.GroupId");
-  w.int32(m.generationId ?? 0);
-  writeString(w, flexible, false, m.memberId ?? "", "HeartbeatRequest.MemberId");
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "HeartbeatRequest.GroupId");
+  w.int32((m.generationId === undefined ? 0 : m.generationId));
+  writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "HeartbeatRequest.MemberId");
   if (version >= 3) {
-    writeString(w, flexible, version >= 3, m.groupInstanceId ?? null, "HeartbeatRequest.GroupInstanceId");
+    writeString(w, flexible, version >= 3, (m.groupInstanceId === undefined ? null : m.groupInstanceId), "HeartbeatRequest.GroupInstanceId");
   } else {
     checkNotPresent((m.groupInstanceId !== undefined && m.groupInstanceId !== null), "HeartbeatRequest.GroupInstanceId", version);
   }
@@ -84,9 +84,9 @@ export function readHeartbeatResponse(r: Reader, version: number): HeartbeatResp
 export function writeHeartbeatResponse(w: Writer, version: number, m: HeartbeatResponse): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
-  w.int16(m.errorCode ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

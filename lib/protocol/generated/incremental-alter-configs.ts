@@ -37,7 +37,7 @@ export function readIncrementalAlterConfigsRequest(r: Reader, version: number): 
 export function writeIncrementalAlterConfigsRequest(w: Writer, version: number, m: IncrementalAlterConfigsRequest): void {
   const flexible = version >= 1;
   writeArray(w, flexible, false, m.resources, "IncrementalAlterConfigsRequest.Resources", (e) => writeIncrementalAlterConfigsRequestAlterConfigsResource(w, version, e));
-  w.bool(m.validateOnly ?? false);
+  w.bool((m.validateOnly === undefined ? false : m.validateOnly));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -73,9 +73,9 @@ export function readIncrementalAlterConfigsRequestAlterableConfig(r: Reader, ver
 
 export function writeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, version: number, m: IncrementalAlterConfigsRequestAlterableConfig): void {
   const flexible = version >= 1;
-  writeString(w, flexible, false, m.name ?? "", "IncrementalAlterConfigsRequest.Name");
-  w.int8(m.configOperation ?? 0);
-  writeString(w, flexible, true, m.value ?? "", "IncrementalAlterConfigsRequest.Value");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "IncrementalAlterConfigsRequest.Name");
+  w.int8((m.configOperation === undefined ? 0 : m.configOperation));
+  writeString(w, flexible, true, (m.value === undefined ? "" : m.value), "IncrementalAlterConfigsRequest.Value");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -111,8 +111,8 @@ export function readIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader
 
 export function writeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, version: number, m: IncrementalAlterConfigsRequestAlterConfigsResource): void {
   const flexible = version >= 1;
-  w.int8(m.resourceType ?? 0);
-  writeString(w, flexible, false, m.resourceName ?? "", "IncrementalAlterConfigsRequest.ResourceName");
+  w.int8((m.resourceType === undefined ? 0 : m.resourceType));
+  writeString(w, flexible, false, (m.resourceName === undefined ? "" : m.resourceName), "IncrementalAlterConfigsRequest.ResourceName");
   writeArray(w, flexible, false, m.configs, "IncrementalAlterConfigsRequest.Configs", (e) => writeIncrementalAlterConfigsRequestAlterableConfig(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -145,7 +145,7 @@ export function readIncrementalAlterConfigsResponse(r: Reader, version: number):
 
 export function writeIncrementalAlterConfigsResponse(w: Writer, version: number, m: IncrementalAlterConfigsResponse): void {
   const flexible = version >= 1;
-  w.int32(m.throttleTimeMs ?? 0);
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   writeArray(w, flexible, false, m.responses, "IncrementalAlterConfigsResponse.Responses", (e) => writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -186,10 +186,10 @@ export function readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(
 
 export function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, version: number, m: IncrementalAlterConfigsResponseAlterConfigsResourceResponse): void {
   const flexible = version >= 1;
-  w.int16(m.errorCode ?? 0);
-  writeString(w, flexible, true, m.errorMessage ?? "", "IncrementalAlterConfigsResponse.ErrorMessage");
-  w.int8(m.resourceType ?? 0);
-  writeString(w, flexible, false, m.resourceName ?? "", "IncrementalAlterConfigsResponse.ResourceName");
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  writeString(w, flexible, true, (m.errorMessage === undefined ? "" : m.errorMessage), "IncrementalAlterConfigsResponse.ErrorMessage");
+  w.int8((m.resourceType === undefined ? 0 : m.resourceType));
+  writeString(w, flexible, false, (m.resourceName === undefined ? "" : m.resourceName), "IncrementalAlterConfigsResponse.ResourceName");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

@@ -44,15 +44,15 @@ export function readInitProducerIdRequest(r: Reader, version: number): InitProdu
 
 export function writeInitProducerIdRequest(w: Writer, version: number, m: InitProducerIdRequest): void {
   const flexible = version >= 2;
-  writeString(w, flexible, true, m.transactionalId ?? "", "InitProducerIdRequest.TransactionalId");
-  w.int32(m.transactionTimeoutMs ?? 0);
+  writeString(w, flexible, true, (m.transactionalId === undefined ? "" : m.transactionalId), "InitProducerIdRequest.TransactionalId");
+  w.int32((m.transactionTimeoutMs === undefined ? 0 : m.transactionTimeoutMs));
   if (version >= 3) {
-    w.int64(m.producerId ?? -1n);
+    w.int64((m.producerId === undefined ? -1n : m.producerId));
   } else {
     checkNotPresent((m.producerId !== undefined && m.producerId !== -1n), "InitProducerIdRequest.ProducerId", version);
   }
   if (version >= 3) {
-    w.int16(m.producerEpoch ?? -1);
+    w.int16((m.producerEpoch === undefined ? -1 : m.producerEpoch));
   } else {
     checkNotPresent((m.producerEpoch !== undefined && m.producerEpoch !== -1), "InitProducerIdRequest.ProducerEpoch", version);
   }
@@ -95,10 +95,10 @@ export function readInitProducerIdResponse(r: Reader, version: number): InitProd
 
 export function writeInitProducerIdResponse(w: Writer, version: number, m: InitProducerIdResponse): void {
   const flexible = version >= 2;
-  w.int32(m.throttleTimeMs ?? 0);
-  w.int16(m.errorCode ?? 0);
-  w.int64(m.producerId ?? -1n);
-  w.int16(m.producerEpoch ?? 0);
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  w.int64((m.producerId === undefined ? -1n : m.producerId));
+  w.int16((m.producerEpoch === undefined ? 0 : m.producerEpoch));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

@@ -60,21 +60,21 @@ export function readJoinGroupRequest(r: Reader, version: number): JoinGroupReque
 
 export function writeJoinGroupRequest(w: Writer, version: number, m: JoinGroupRequest): void {
   const flexible = version >= 6;
-  writeString(w, flexible, false, m.groupId ?? "", "JoinGroupRequest.GroupId");
-  w.int32(m.sessionTimeoutMs ?? 0);
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "JoinGroupRequest.GroupId");
+  w.int32((m.sessionTimeoutMs === undefined ? 0 : m.sessionTimeoutMs));
   if (version >= 1) {
-    w.int32(m.rebalanceTimeoutMs ?? -1);
+    w.int32((m.rebalanceTimeoutMs === undefined ? -1 : m.rebalanceTimeoutMs));
   }
-  writeString(w, flexible, false, m.memberId ?? "", "JoinGroupRequest.MemberId");
+  writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "JoinGroupRequest.MemberId");
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.groupInstanceId ?? null, "JoinGroupRequest.GroupInstanceId");
+    writeString(w, flexible, version >= 5, (m.groupInstanceId === undefined ? null : m.groupInstanceId), "JoinGroupRequest.GroupInstanceId");
   } else {
     checkNotPresent((m.groupInstanceId !== undefined && m.groupInstanceId !== null), "JoinGroupRequest.GroupInstanceId", version);
   }
-  writeString(w, flexible, false, m.protocolType ?? "", "JoinGroupRequest.ProtocolType");
+  writeString(w, flexible, false, (m.protocolType === undefined ? "" : m.protocolType), "JoinGroupRequest.ProtocolType");
   writeArray(w, flexible, false, m.protocols, "JoinGroupRequest.Protocols", (e) => writeJoinGroupRequestJoinGroupRequestProtocol(w, version, e));
   if (version >= 8) {
-    writeString(w, flexible, version >= 8, m.reason ?? null, "JoinGroupRequest.Reason");
+    writeString(w, flexible, version >= 8, (m.reason === undefined ? null : m.reason), "JoinGroupRequest.Reason");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -107,8 +107,8 @@ export function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version:
 
 export function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, version: number, m: JoinGroupRequestJoinGroupRequestProtocol): void {
   const flexible = version >= 6;
-  writeString(w, flexible, false, m.name ?? "", "JoinGroupRequest.Name");
-  writeBytes(w, flexible, false, m.metadata ?? EMPTY_BUFFER, "JoinGroupRequest.Metadata");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "JoinGroupRequest.Name");
+  writeBytes(w, flexible, false, (m.metadata === undefined ? EMPTY_BUFFER : m.metadata), "JoinGroupRequest.Metadata");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -168,19 +168,19 @@ export function readJoinGroupResponse(r: Reader, version: number): JoinGroupResp
 export function writeJoinGroupResponse(w: Writer, version: number, m: JoinGroupResponse): void {
   const flexible = version >= 6;
   if (version >= 2) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
-  w.int16(m.errorCode ?? 0);
-  w.int32(m.generationId ?? -1);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  w.int32((m.generationId === undefined ? -1 : m.generationId));
   if (version >= 7) {
-    writeString(w, flexible, version >= 7, m.protocolType ?? null, "JoinGroupResponse.ProtocolType");
+    writeString(w, flexible, version >= 7, (m.protocolType === undefined ? null : m.protocolType), "JoinGroupResponse.ProtocolType");
   }
-  writeString(w, flexible, version >= 7, m.protocolName ?? "", "JoinGroupResponse.ProtocolName");
-  writeString(w, flexible, false, m.leader ?? "", "JoinGroupResponse.Leader");
+  writeString(w, flexible, version >= 7, (m.protocolName === undefined ? "" : m.protocolName), "JoinGroupResponse.ProtocolName");
+  writeString(w, flexible, false, (m.leader === undefined ? "" : m.leader), "JoinGroupResponse.Leader");
   if (version >= 9) {
-    w.bool(m.skipAssignment ?? false);
+    w.bool((m.skipAssignment === undefined ? false : m.skipAssignment));
   }
-  writeString(w, flexible, false, m.memberId ?? "", "JoinGroupResponse.MemberId");
+  writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "JoinGroupResponse.MemberId");
   writeArray(w, flexible, false, m.members, "JoinGroupResponse.Members", (e) => writeJoinGroupResponseJoinGroupResponseMember(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -217,11 +217,11 @@ export function readJoinGroupResponseJoinGroupResponseMember(r: Reader, version:
 
 export function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, version: number, m: JoinGroupResponseJoinGroupResponseMember): void {
   const flexible = version >= 6;
-  writeString(w, flexible, false, m.memberId ?? "", "JoinGroupResponse.MemberId");
+  writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "JoinGroupResponse.MemberId");
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.groupInstanceId ?? null, "JoinGroupResponse.GroupInstanceId");
+    writeString(w, flexible, version >= 5, (m.groupInstanceId === undefined ? null : m.groupInstanceId), "JoinGroupResponse.GroupInstanceId");
   }
-  writeBytes(w, flexible, false, m.metadata ?? EMPTY_BUFFER, "JoinGroupResponse.Metadata");
+  writeBytes(w, flexible, false, (m.metadata === undefined ? EMPTY_BUFFER : m.metadata), "JoinGroupResponse.Metadata");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

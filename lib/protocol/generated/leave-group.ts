@@ -40,9 +40,9 @@ export function readLeaveGroupRequest(r: Reader, version: number): LeaveGroupReq
 
 export function writeLeaveGroupRequest(w: Writer, version: number, m: LeaveGroupRequest): void {
   const flexible = version >= 4;
-  writeString(w, flexible, false, m.groupId ?? "", "LeaveGroupRequest.GroupId");
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "LeaveGroupRequest.GroupId");
   if (version <= 2) {
-    writeString(w, flexible, false, m.memberId ?? "", "LeaveGroupRequest.MemberId");
+    writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "LeaveGroupRequest.MemberId");
   } else {
     checkNotPresent((m.memberId !== undefined && m.memberId !== ""), "LeaveGroupRequest.MemberId", version);
   }
@@ -87,17 +87,17 @@ export function readLeaveGroupRequestMemberIdentity(r: Reader, version: number):
 export function writeLeaveGroupRequestMemberIdentity(w: Writer, version: number, m: LeaveGroupRequestMemberIdentity): void {
   const flexible = version >= 4;
   if (version >= 3) {
-    writeString(w, flexible, false, m.memberId ?? "", "LeaveGroupRequest.MemberId");
+    writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "LeaveGroupRequest.MemberId");
   } else {
     checkNotPresent((m.memberId !== undefined && m.memberId !== ""), "LeaveGroupRequest.MemberId", version);
   }
   if (version >= 3) {
-    writeString(w, flexible, version >= 3, m.groupInstanceId ?? null, "LeaveGroupRequest.GroupInstanceId");
+    writeString(w, flexible, version >= 3, (m.groupInstanceId === undefined ? null : m.groupInstanceId), "LeaveGroupRequest.GroupInstanceId");
   } else {
     checkNotPresent((m.groupInstanceId !== undefined && m.groupInstanceId !== null), "LeaveGroupRequest.GroupInstanceId", version);
   }
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.reason ?? null, "LeaveGroupRequest.Reason");
+    writeString(w, flexible, version >= 5, (m.reason === undefined ? null : m.reason), "LeaveGroupRequest.Reason");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -135,9 +135,9 @@ export function readLeaveGroupResponse(r: Reader, version: number): LeaveGroupRe
 export function writeLeaveGroupResponse(w: Writer, version: number, m: LeaveGroupResponse): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
-  w.int16(m.errorCode ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (version >= 3) {
     writeArray(w, flexible, false, m.members, "LeaveGroupResponse.Members", (e) => writeLeaveGroupResponseMemberResponse(w, version, e));
   }
@@ -177,13 +177,13 @@ export function readLeaveGroupResponseMemberResponse(r: Reader, version: number)
 export function writeLeaveGroupResponseMemberResponse(w: Writer, version: number, m: LeaveGroupResponseMemberResponse): void {
   const flexible = version >= 4;
   if (version >= 3) {
-    writeString(w, flexible, false, m.memberId ?? "", "LeaveGroupResponse.MemberId");
+    writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "LeaveGroupResponse.MemberId");
   }
   if (version >= 3) {
-    writeString(w, flexible, version >= 3, m.groupInstanceId ?? "", "LeaveGroupResponse.GroupInstanceId");
+    writeString(w, flexible, version >= 3, (m.groupInstanceId === undefined ? "" : m.groupInstanceId), "LeaveGroupResponse.GroupInstanceId");
   }
   if (version >= 3) {
-    w.int16(m.errorCode ?? 0);
+    w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

@@ -82,9 +82,9 @@ export function readListGroupsResponse(r: Reader, version: number): ListGroupsRe
 export function writeListGroupsResponse(w: Writer, version: number, m: ListGroupsResponse): void {
   const flexible = version >= 3;
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
-  w.int16(m.errorCode ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   writeArray(w, flexible, false, m.groups, "ListGroupsResponse.Groups", (e) => writeListGroupsResponseListedGroup(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -125,13 +125,13 @@ export function readListGroupsResponseListedGroup(r: Reader, version: number): L
 
 export function writeListGroupsResponseListedGroup(w: Writer, version: number, m: ListGroupsResponseListedGroup): void {
   const flexible = version >= 3;
-  writeString(w, flexible, false, m.groupId ?? "", "ListGroupsResponse.GroupId");
-  writeString(w, flexible, false, m.protocolType ?? "", "ListGroupsResponse.ProtocolType");
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "ListGroupsResponse.GroupId");
+  writeString(w, flexible, false, (m.protocolType === undefined ? "" : m.protocolType), "ListGroupsResponse.ProtocolType");
   if (version >= 4) {
-    writeString(w, flexible, false, m.groupState ?? "", "ListGroupsResponse.GroupState");
+    writeString(w, flexible, false, (m.groupState === undefined ? "" : m.groupState), "ListGroupsResponse.GroupState");
   }
   if (version >= 5) {
-    writeString(w, flexible, false, m.groupType ?? "", "ListGroupsResponse.GroupType");
+    writeString(w, flexible, false, (m.groupType === undefined ? "" : m.groupType), "ListGroupsResponse.GroupType");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

@@ -44,15 +44,15 @@ export function readListOffsetsRequest(r: Reader, version: number): ListOffsetsR
 
 export function writeListOffsetsRequest(w: Writer, version: number, m: ListOffsetsRequest): void {
   const flexible = version >= 6;
-  w.int32(m.replicaId ?? 0);
+  w.int32((m.replicaId === undefined ? 0 : m.replicaId));
   if (version >= 2) {
-    w.int8(m.isolationLevel ?? 0);
+    w.int8((m.isolationLevel === undefined ? 0 : m.isolationLevel));
   } else {
     checkNotPresent((m.isolationLevel !== undefined && m.isolationLevel !== 0), "ListOffsetsRequest.IsolationLevel", version);
   }
   writeArray(w, flexible, false, m.topics, "ListOffsetsRequest.Topics", (e) => writeListOffsetsRequestListOffsetsTopic(w, version, e));
   if (version >= 10) {
-    w.int32(m.timeoutMs ?? 0);
+    w.int32((m.timeoutMs === undefined ? 0 : m.timeoutMs));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -93,13 +93,13 @@ export function readListOffsetsRequestListOffsetsPartition(r: Reader, version: n
 
 export function writeListOffsetsRequestListOffsetsPartition(w: Writer, version: number, m: ListOffsetsRequestListOffsetsPartition): void {
   const flexible = version >= 6;
-  w.int32(m.partitionIndex ?? 0);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
   if (version >= 4) {
-    w.int32(m.currentLeaderEpoch ?? -1);
+    w.int32((m.currentLeaderEpoch === undefined ? -1 : m.currentLeaderEpoch));
   }
-  w.int64(m.timestamp ?? 0n);
+  w.int64((m.timestamp === undefined ? 0n : m.timestamp));
   if (version <= 0) {
-    w.int32(m.maxNumOffsets ?? 1);
+    w.int32((m.maxNumOffsets === undefined ? 1 : m.maxNumOffsets));
   } else {
     checkNotPresent((m.maxNumOffsets !== undefined && m.maxNumOffsets !== 1), "ListOffsetsRequest.MaxNumOffsets", version);
   }
@@ -134,7 +134,7 @@ export function readListOffsetsRequestListOffsetsTopic(r: Reader, version: numbe
 
 export function writeListOffsetsRequestListOffsetsTopic(w: Writer, version: number, m: ListOffsetsRequestListOffsetsTopic): void {
   const flexible = version >= 6;
-  writeString(w, flexible, false, m.name ?? "", "ListOffsetsRequest.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "ListOffsetsRequest.Name");
   writeArray(w, flexible, false, m.partitions, "ListOffsetsRequest.Partitions", (e) => writeListOffsetsRequestListOffsetsPartition(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -168,7 +168,7 @@ export function readListOffsetsResponse(r: Reader, version: number): ListOffsets
 export function writeListOffsetsResponse(w: Writer, version: number, m: ListOffsetsResponse): void {
   const flexible = version >= 6;
   if (version >= 2) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   writeArray(w, flexible, false, m.topics, "ListOffsetsResponse.Topics", (e) => writeListOffsetsResponseListOffsetsTopicResponse(w, version, e));
   if (flexible) {
@@ -217,19 +217,19 @@ export function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, v
 
 export function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, version: number, m: ListOffsetsResponseListOffsetsPartitionResponse): void {
   const flexible = version >= 6;
-  w.int32(m.partitionIndex ?? 0);
-  w.int16(m.errorCode ?? 0);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (version <= 0) {
     writeArray(w, flexible, false, m.oldStyleOffsets, "ListOffsetsResponse.OldStyleOffsets", (e) => w.int64(e));
   }
   if (version >= 1) {
-    w.int64(m.timestamp ?? -1n);
+    w.int64((m.timestamp === undefined ? -1n : m.timestamp));
   }
   if (version >= 1) {
-    w.int64(m.offset ?? -1n);
+    w.int64((m.offset === undefined ? -1n : m.offset));
   }
   if (version >= 4) {
-    w.int32(m.leaderEpoch ?? -1);
+    w.int32((m.leaderEpoch === undefined ? -1 : m.leaderEpoch));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -262,7 +262,7 @@ export function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, versi
 
 export function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, version: number, m: ListOffsetsResponseListOffsetsTopicResponse): void {
   const flexible = version >= 6;
-  writeString(w, flexible, false, m.name ?? "", "ListOffsetsResponse.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "ListOffsetsResponse.Name");
   writeArray(w, flexible, false, m.partitions, "ListOffsetsResponse.Partitions", (e) => writeListOffsetsResponseListOffsetsPartitionResponse(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

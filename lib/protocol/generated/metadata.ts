@@ -46,17 +46,17 @@ export function writeMetadataRequest(w: Writer, version: number, m: MetadataRequ
   const flexible = version >= 9;
   writeArray(w, flexible, version >= 1, m.topics, "MetadataRequest.Topics", (e) => writeMetadataRequestMetadataRequestTopic(w, version, e));
   if (version >= 4) {
-    w.bool(m.allowAutoTopicCreation ?? true);
+    w.bool((m.allowAutoTopicCreation === undefined ? true : m.allowAutoTopicCreation));
   } else {
     checkNotPresent((m.allowAutoTopicCreation !== undefined && m.allowAutoTopicCreation !== true), "MetadataRequest.AllowAutoTopicCreation", version);
   }
   if (version >= 8 && version <= 10) {
-    w.bool(m.includeClusterAuthorizedOperations ?? false);
+    w.bool((m.includeClusterAuthorizedOperations === undefined ? false : m.includeClusterAuthorizedOperations));
   } else {
     checkNotPresent((m.includeClusterAuthorizedOperations !== undefined && m.includeClusterAuthorizedOperations !== false), "MetadataRequest.IncludeClusterAuthorizedOperations", version);
   }
   if (version >= 8) {
-    w.bool(m.includeTopicAuthorizedOperations ?? false);
+    w.bool((m.includeTopicAuthorizedOperations === undefined ? false : m.includeTopicAuthorizedOperations));
   } else {
     checkNotPresent((m.includeTopicAuthorizedOperations !== undefined && m.includeTopicAuthorizedOperations !== false), "MetadataRequest.IncludeTopicAuthorizedOperations", version);
   }
@@ -92,9 +92,9 @@ export function readMetadataRequestMetadataRequestTopic(r: Reader, version: numb
 export function writeMetadataRequestMetadataRequestTopic(w: Writer, version: number, m: MetadataRequestMetadataRequestTopic): void {
   const flexible = version >= 9;
   if (version >= 10) {
-    w.uuid(m.topicId ?? ZERO_UUID);
+    w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   }
-  writeString(w, flexible, version >= 10, m.name ?? "", "MetadataRequest.Name");
+  writeString(w, flexible, version >= 10, (m.name === undefined ? "" : m.name), "MetadataRequest.Name");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -143,18 +143,18 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
 export function writeMetadataResponse(w: Writer, version: number, m: MetadataResponse): void {
   const flexible = version >= 9;
   if (version >= 3) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   writeArray(w, flexible, false, m.brokers, "MetadataResponse.Brokers", (e) => writeMetadataResponseMetadataResponseBroker(w, version, e));
   if (version >= 2) {
-    writeString(w, flexible, version >= 2, m.clusterId ?? null, "MetadataResponse.ClusterId");
+    writeString(w, flexible, version >= 2, (m.clusterId === undefined ? null : m.clusterId), "MetadataResponse.ClusterId");
   }
   if (version >= 1) {
-    w.int32(m.controllerId ?? -1);
+    w.int32((m.controllerId === undefined ? -1 : m.controllerId));
   }
   writeArray(w, flexible, false, m.topics, "MetadataResponse.Topics", (e) => writeMetadataResponseMetadataResponseTopic(w, version, e));
   if (version >= 8 && version <= 10) {
-    w.int32(m.clusterAuthorizedOperations ?? -2147483648);
+    w.int32((m.clusterAuthorizedOperations === undefined ? -2147483648 : m.clusterAuthorizedOperations));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -195,11 +195,11 @@ export function readMetadataResponseMetadataResponseBroker(r: Reader, version: n
 
 export function writeMetadataResponseMetadataResponseBroker(w: Writer, version: number, m: MetadataResponseMetadataResponseBroker): void {
   const flexible = version >= 9;
-  w.int32(m.nodeId ?? 0);
-  writeString(w, flexible, false, m.host ?? "", "MetadataResponse.Host");
-  w.int32(m.port ?? 0);
+  w.int32((m.nodeId === undefined ? 0 : m.nodeId));
+  writeString(w, flexible, false, (m.host === undefined ? "" : m.host), "MetadataResponse.Host");
+  w.int32((m.port === undefined ? 0 : m.port));
   if (version >= 1) {
-    writeString(w, flexible, version >= 1, m.rack ?? null, "MetadataResponse.Rack");
+    writeString(w, flexible, version >= 1, (m.rack === undefined ? null : m.rack), "MetadataResponse.Rack");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -252,11 +252,11 @@ export function readMetadataResponseMetadataResponsePartition(r: Reader, version
 
 export function writeMetadataResponseMetadataResponsePartition(w: Writer, version: number, m: MetadataResponseMetadataResponsePartition): void {
   const flexible = version >= 9;
-  w.int16(m.errorCode ?? 0);
-  w.int32(m.partitionIndex ?? 0);
-  w.int32(m.leaderId ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
+  w.int32((m.leaderId === undefined ? 0 : m.leaderId));
   if (version >= 7) {
-    w.int32(m.leaderEpoch ?? -1);
+    w.int32((m.leaderEpoch === undefined ? -1 : m.leaderEpoch));
   }
   writeArray(w, flexible, false, m.replicaNodes, "MetadataResponse.ReplicaNodes", (e) => w.int32(e));
   writeArray(w, flexible, false, m.isrNodes, "MetadataResponse.IsrNodes", (e) => w.int32(e));
@@ -310,17 +310,17 @@ export function readMetadataResponseMetadataResponseTopic(r: Reader, version: nu
 
 export function writeMetadataResponseMetadataResponseTopic(w: Writer, version: number, m: MetadataResponseMetadataResponseTopic): void {
   const flexible = version >= 9;
-  w.int16(m.errorCode ?? 0);
-  writeString(w, flexible, version >= 12, m.name ?? "", "MetadataResponse.Name");
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  writeString(w, flexible, version >= 12, (m.name === undefined ? "" : m.name), "MetadataResponse.Name");
   if (version >= 10) {
-    w.uuid(m.topicId ?? ZERO_UUID);
+    w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   }
   if (version >= 1) {
-    w.bool(m.isInternal ?? false);
+    w.bool((m.isInternal === undefined ? false : m.isInternal));
   }
   writeArray(w, flexible, false, m.partitions, "MetadataResponse.Partitions", (e) => writeMetadataResponseMetadataResponsePartition(w, version, e));
   if (version >= 8) {
-    w.int32(m.topicAuthorizedOperations ?? -2147483648);
+    w.int32((m.topicAuthorizedOperations === undefined ? -2147483648 : m.topicAuthorizedOperations));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

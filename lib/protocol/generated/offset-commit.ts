@@ -52,20 +52,20 @@ export function readOffsetCommitRequest(r: Reader, version: number): OffsetCommi
 
 export function writeOffsetCommitRequest(w: Writer, version: number, m: OffsetCommitRequest): void {
   const flexible = version >= 8;
-  writeString(w, flexible, false, m.groupId ?? "", "OffsetCommitRequest.GroupId");
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "OffsetCommitRequest.GroupId");
   if (version >= 1) {
-    w.int32(m.generationIdOrMemberEpoch ?? -1);
+    w.int32((m.generationIdOrMemberEpoch === undefined ? -1 : m.generationIdOrMemberEpoch));
   }
   if (version >= 1) {
-    writeString(w, flexible, false, m.memberId ?? "", "OffsetCommitRequest.MemberId");
+    writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "OffsetCommitRequest.MemberId");
   }
   if (version >= 7) {
-    writeString(w, flexible, version >= 7, m.groupInstanceId ?? null, "OffsetCommitRequest.GroupInstanceId");
+    writeString(w, flexible, version >= 7, (m.groupInstanceId === undefined ? null : m.groupInstanceId), "OffsetCommitRequest.GroupInstanceId");
   } else {
     checkNotPresent((m.groupInstanceId !== undefined && m.groupInstanceId !== null), "OffsetCommitRequest.GroupInstanceId", version);
   }
   if (version >= 2 && version <= 4) {
-    w.int64(m.retentionTimeMs ?? -1n);
+    w.int64((m.retentionTimeMs === undefined ? -1n : m.retentionTimeMs));
   }
   writeArray(w, flexible, false, m.topics, "OffsetCommitRequest.Topics", (e) => writeOffsetCommitRequestOffsetCommitRequestTopic(w, version, e));
   if (flexible) {
@@ -111,17 +111,17 @@ export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v
 
 export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, version: number, m: OffsetCommitRequestOffsetCommitRequestPartition): void {
   const flexible = version >= 8;
-  w.int32(m.partitionIndex ?? 0);
-  w.int64(m.committedOffset ?? 0n);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
+  w.int64((m.committedOffset === undefined ? 0n : m.committedOffset));
   if (version >= 6) {
-    w.int32(m.committedLeaderEpoch ?? -1);
+    w.int32((m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch));
   }
   if (version >= 1 && version <= 1) {
-    w.int64(m.commitTimestamp ?? -1n);
+    w.int64((m.commitTimestamp === undefined ? -1n : m.commitTimestamp));
   } else {
     checkNotPresent((m.commitTimestamp !== undefined && m.commitTimestamp !== -1n), "OffsetCommitRequest.CommitTimestamp", version);
   }
-  writeString(w, flexible, true, m.committedMetadata ?? "", "OffsetCommitRequest.CommittedMetadata");
+  writeString(w, flexible, true, (m.committedMetadata === undefined ? "" : m.committedMetadata), "OffsetCommitRequest.CommittedMetadata");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -153,7 +153,7 @@ export function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, versi
 
 export function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: number, m: OffsetCommitRequestOffsetCommitRequestTopic): void {
   const flexible = version >= 8;
-  writeString(w, flexible, false, m.name ?? "", "OffsetCommitRequest.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "OffsetCommitRequest.Name");
   writeArray(w, flexible, false, m.partitions, "OffsetCommitRequest.Partitions", (e) => writeOffsetCommitRequestOffsetCommitRequestPartition(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -187,7 +187,7 @@ export function readOffsetCommitResponse(r: Reader, version: number): OffsetComm
 export function writeOffsetCommitResponse(w: Writer, version: number, m: OffsetCommitResponse): void {
   const flexible = version >= 8;
   if (version >= 3) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   writeArray(w, flexible, false, m.topics, "OffsetCommitResponse.Topics", (e) => writeOffsetCommitResponseOffsetCommitResponseTopic(w, version, e));
   if (flexible) {
@@ -221,8 +221,8 @@ export function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader,
 
 export function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, version: number, m: OffsetCommitResponseOffsetCommitResponsePartition): void {
   const flexible = version >= 8;
-  w.int32(m.partitionIndex ?? 0);
-  w.int16(m.errorCode ?? 0);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -254,7 +254,7 @@ export function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, ver
 
 export function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version: number, m: OffsetCommitResponseOffsetCommitResponseTopic): void {
   const flexible = version >= 8;
-  writeString(w, flexible, false, m.name ?? "", "OffsetCommitResponse.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "OffsetCommitResponse.Name");
   writeArray(w, flexible, false, m.partitions, "OffsetCommitResponse.Partitions", (e) => writeOffsetCommitResponseOffsetCommitResponsePartition(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

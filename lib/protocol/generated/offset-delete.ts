@@ -35,7 +35,7 @@ export function readOffsetDeleteRequest(r: Reader, version: number): OffsetDelet
 
 export function writeOffsetDeleteRequest(w: Writer, version: number, m: OffsetDeleteRequest): void {
   const flexible = false;
-  writeString(w, flexible, false, m.groupId ?? "", "OffsetDeleteRequest.GroupId");
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "OffsetDeleteRequest.GroupId");
   writeArray(w, flexible, false, m.topics, "OffsetDeleteRequest.Topics", (e) => writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, version, e));
 }
 
@@ -59,7 +59,7 @@ export function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, v
 
 export function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, version: number, m: OffsetDeleteRequestOffsetDeleteRequestPartition): void {
   const flexible = false;
-  w.int32(m.partitionIndex ?? 0);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
 }
 
 export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
@@ -86,7 +86,7 @@ export function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, versi
 
 export function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, version: number, m: OffsetDeleteRequestOffsetDeleteRequestTopic): void {
   const flexible = false;
-  writeString(w, flexible, false, m.name ?? "", "OffsetDeleteRequest.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "OffsetDeleteRequest.Name");
   writeArray(w, flexible, false, m.partitions, "OffsetDeleteRequest.Partitions", (e) => writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, version, e));
 }
 
@@ -118,8 +118,8 @@ export function readOffsetDeleteResponse(r: Reader, version: number): OffsetDele
 
 export function writeOffsetDeleteResponse(w: Writer, version: number, m: OffsetDeleteResponse): void {
   const flexible = false;
-  w.int16(m.errorCode ?? 0);
-  w.int32(m.throttleTimeMs ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   writeArray(w, flexible, false, m.topics, "OffsetDeleteResponse.Topics", (e) => writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, version, e));
 }
 
@@ -147,8 +147,8 @@ export function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader,
 
 export function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, version: number, m: OffsetDeleteResponseOffsetDeleteResponsePartition): void {
   const flexible = false;
-  w.int32(m.partitionIndex ?? 0);
-  w.int16(m.errorCode ?? 0);
+  w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
 }
 
 export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
@@ -175,6 +175,6 @@ export function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, ver
 
 export function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, version: number, m: OffsetDeleteResponseOffsetDeleteResponseTopic): void {
   const flexible = false;
-  writeString(w, flexible, false, m.name ?? "", "OffsetDeleteResponse.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "OffsetDeleteResponse.Name");
   writeArray(w, flexible, false, m.partitions, "OffsetDeleteResponse.Partitions", (e) => writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, version, e));
 }

@@ -45,7 +45,7 @@ export function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchR
 export function writeOffsetFetchRequest(w: Writer, version: number, m: OffsetFetchRequest): void {
   const flexible = version >= 6;
   if (version <= 7) {
-    writeString(w, flexible, false, m.groupId ?? "", "OffsetFetchRequest.GroupId");
+    writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "OffsetFetchRequest.GroupId");
   } else {
     checkNotPresent((m.groupId !== undefined && m.groupId !== ""), "OffsetFetchRequest.GroupId", version);
   }
@@ -60,7 +60,7 @@ export function writeOffsetFetchRequest(w: Writer, version: number, m: OffsetFet
     checkNotPresent((m.groups != null && m.groups.length > 0), "OffsetFetchRequest.Groups", version);
   }
   if (version >= 7) {
-    w.bool(m.requireStable ?? false);
+    w.bool((m.requireStable === undefined ? false : m.requireStable));
   } else {
     checkNotPresent((m.requireStable !== undefined && m.requireStable !== false), "OffsetFetchRequest.RequireStable", version);
   }
@@ -104,15 +104,15 @@ export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version
 export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: number, m: OffsetFetchRequestOffsetFetchRequestGroup): void {
   const flexible = version >= 6;
   if (version >= 8) {
-    writeString(w, flexible, false, m.groupId ?? "", "OffsetFetchRequest.GroupId");
+    writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "OffsetFetchRequest.GroupId");
   } else {
     checkNotPresent((m.groupId !== undefined && m.groupId !== ""), "OffsetFetchRequest.GroupId", version);
   }
   if (version >= 9) {
-    writeString(w, flexible, version >= 9, m.memberId ?? null, "OffsetFetchRequest.MemberId");
+    writeString(w, flexible, version >= 9, (m.memberId === undefined ? null : m.memberId), "OffsetFetchRequest.MemberId");
   }
   if (version >= 9) {
-    w.int32(m.memberEpoch ?? -1);
+    w.int32((m.memberEpoch === undefined ? -1 : m.memberEpoch));
   }
   if (version >= 8) {
     writeArray(w, flexible, version >= 8, m.topics, "OffsetFetchRequest.Topics", (e) => writeOffsetFetchRequestOffsetFetchRequestTopics(w, version, e));
@@ -151,7 +151,7 @@ export function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version
 export function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: number, m: OffsetFetchRequestOffsetFetchRequestTopic): void {
   const flexible = version >= 6;
   if (version <= 7) {
-    writeString(w, flexible, false, m.name ?? "", "OffsetFetchRequest.Name");
+    writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "OffsetFetchRequest.Name");
   } else {
     checkNotPresent((m.name !== undefined && m.name !== ""), "OffsetFetchRequest.Name", version);
   }
@@ -192,7 +192,7 @@ export function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, versio
 export function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, version: number, m: OffsetFetchRequestOffsetFetchRequestTopics): void {
   const flexible = version >= 6;
   if (version >= 8) {
-    writeString(w, flexible, false, m.name ?? "", "OffsetFetchRequest.Name");
+    writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "OffsetFetchRequest.Name");
   } else {
     checkNotPresent((m.name !== undefined && m.name !== ""), "OffsetFetchRequest.Name", version);
   }
@@ -241,13 +241,13 @@ export function readOffsetFetchResponse(r: Reader, version: number): OffsetFetch
 export function writeOffsetFetchResponse(w: Writer, version: number, m: OffsetFetchResponse): void {
   const flexible = version >= 6;
   if (version >= 3) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   if (version <= 7) {
     writeArray(w, flexible, false, m.topics, "OffsetFetchResponse.Topics", (e) => writeOffsetFetchResponseOffsetFetchResponseTopic(w, version, e));
   }
   if (version >= 2 && version <= 7) {
-    w.int16(m.errorCode ?? 0);
+    w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   }
   if (version >= 8) {
     writeArray(w, flexible, false, m.groups, "OffsetFetchResponse.Groups", (e) => writeOffsetFetchResponseOffsetFetchResponseGroup(w, version, e));
@@ -288,13 +288,13 @@ export function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, versi
 export function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, version: number, m: OffsetFetchResponseOffsetFetchResponseGroup): void {
   const flexible = version >= 6;
   if (version >= 8) {
-    writeString(w, flexible, false, m.groupId ?? "", "OffsetFetchResponse.GroupId");
+    writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "OffsetFetchResponse.GroupId");
   }
   if (version >= 8) {
     writeArray(w, flexible, false, m.topics, "OffsetFetchResponse.Topics", (e) => writeOffsetFetchResponseOffsetFetchResponseTopics(w, version, e));
   }
   if (version >= 8) {
-    w.int16(m.errorCode ?? 0);
+    w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -340,19 +340,19 @@ export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v
 export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, version: number, m: OffsetFetchResponseOffsetFetchResponsePartition): void {
   const flexible = version >= 6;
   if (version <= 7) {
-    w.int32(m.partitionIndex ?? 0);
+    w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
   }
   if (version <= 7) {
-    w.int64(m.committedOffset ?? 0n);
+    w.int64((m.committedOffset === undefined ? 0n : m.committedOffset));
   }
   if (version >= 5 && version <= 7) {
-    w.int32(m.committedLeaderEpoch ?? -1);
+    w.int32((m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch));
   }
   if (version <= 7) {
-    writeString(w, flexible, version <= 7, m.metadata ?? "", "OffsetFetchResponse.Metadata");
+    writeString(w, flexible, version <= 7, (m.metadata === undefined ? "" : m.metadata), "OffsetFetchResponse.Metadata");
   }
   if (version <= 7) {
-    w.int16(m.errorCode ?? 0);
+    w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -398,19 +398,19 @@ export function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, 
 export function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, version: number, m: OffsetFetchResponseOffsetFetchResponsePartitions): void {
   const flexible = version >= 6;
   if (version >= 8) {
-    w.int32(m.partitionIndex ?? 0);
+    w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
   }
   if (version >= 8) {
-    w.int64(m.committedOffset ?? 0n);
+    w.int64((m.committedOffset === undefined ? 0n : m.committedOffset));
   }
   if (version >= 8) {
-    w.int32(m.committedLeaderEpoch ?? -1);
+    w.int32((m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch));
   }
   if (version >= 8) {
-    writeString(w, flexible, version >= 8, m.metadata ?? "", "OffsetFetchResponse.Metadata");
+    writeString(w, flexible, version >= 8, (m.metadata === undefined ? "" : m.metadata), "OffsetFetchResponse.Metadata");
   }
   if (version >= 8) {
-    w.int16(m.errorCode ?? 0);
+    w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -444,7 +444,7 @@ export function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, versi
 export function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, version: number, m: OffsetFetchResponseOffsetFetchResponseTopic): void {
   const flexible = version >= 6;
   if (version <= 7) {
-    writeString(w, flexible, false, m.name ?? "", "OffsetFetchResponse.Name");
+    writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "OffsetFetchResponse.Name");
   }
   if (version <= 7) {
     writeArray(w, flexible, false, m.partitions, "OffsetFetchResponse.Partitions", (e) => writeOffsetFetchResponseOffsetFetchResponsePartition(w, version, e));
@@ -481,7 +481,7 @@ export function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, vers
 export function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, version: number, m: OffsetFetchResponseOffsetFetchResponseTopics): void {
   const flexible = version >= 6;
   if (version >= 8) {
-    writeString(w, flexible, false, m.name ?? "", "OffsetFetchResponse.Name");
+    writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "OffsetFetchResponse.Name");
   }
   if (version >= 8) {
     writeArray(w, flexible, false, m.partitions, "OffsetFetchResponse.Partitions", (e) => writeOffsetFetchResponseOffsetFetchResponsePartitions(w, version, e));

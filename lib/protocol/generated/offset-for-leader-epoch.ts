@@ -37,7 +37,7 @@ export function readOffsetForLeaderEpochRequest(r: Reader, version: number): Off
 export function writeOffsetForLeaderEpochRequest(w: Writer, version: number, m: OffsetForLeaderEpochRequest): void {
   const flexible = version >= 4;
   if (version >= 3) {
-    w.int32(m.replicaId ?? -2);
+    w.int32((m.replicaId === undefined ? -2 : m.replicaId));
   }
   writeArray(w, flexible, false, m.topics, "OffsetForLeaderEpochRequest.Topics", (e) => writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, version, e));
   if (flexible) {
@@ -75,11 +75,11 @@ export function readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reade
 
 export function writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, version: number, m: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
   const flexible = version >= 4;
-  w.int32(m.partition ?? 0);
+  w.int32((m.partition === undefined ? 0 : m.partition));
   if (version >= 2) {
-    w.int32(m.currentLeaderEpoch ?? -1);
+    w.int32((m.currentLeaderEpoch === undefined ? -1 : m.currentLeaderEpoch));
   }
-  w.int32(m.leaderEpoch ?? 0);
+  w.int32((m.leaderEpoch === undefined ? 0 : m.leaderEpoch));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -111,7 +111,7 @@ export function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, v
 
 export function writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, version: number, m: OffsetForLeaderEpochRequestOffsetForLeaderTopic): void {
   const flexible = version >= 4;
-  writeString(w, flexible, false, m.topic ?? "", "OffsetForLeaderEpochRequest.Topic");
+  writeString(w, flexible, false, (m.topic === undefined ? "" : m.topic), "OffsetForLeaderEpochRequest.Topic");
   writeArray(w, flexible, false, m.partitions, "OffsetForLeaderEpochRequest.Partitions", (e) => writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -145,7 +145,7 @@ export function readOffsetForLeaderEpochResponse(r: Reader, version: number): Of
 export function writeOffsetForLeaderEpochResponse(w: Writer, version: number, m: OffsetForLeaderEpochResponse): void {
   const flexible = version >= 4;
   if (version >= 2) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   writeArray(w, flexible, false, m.topics, "OffsetForLeaderEpochResponse.Topics", (e) => writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, version, e));
   if (flexible) {
@@ -187,12 +187,12 @@ export function readOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, versio
 
 export function writeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, version: number, m: OffsetForLeaderEpochResponseEpochEndOffset): void {
   const flexible = version >= 4;
-  w.int16(m.errorCode ?? 0);
-  w.int32(m.partition ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  w.int32((m.partition === undefined ? 0 : m.partition));
   if (version >= 1) {
-    w.int32(m.leaderEpoch ?? -1);
+    w.int32((m.leaderEpoch === undefined ? -1 : m.leaderEpoch));
   }
-  w.int64(m.endOffset ?? -1n);
+  w.int64((m.endOffset === undefined ? -1n : m.endOffset));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -224,7 +224,7 @@ export function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Re
 
 export function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, version: number, m: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult): void {
   const flexible = version >= 4;
-  writeString(w, flexible, false, m.topic ?? "", "OffsetForLeaderEpochResponse.Topic");
+  writeString(w, flexible, false, (m.topic === undefined ? "" : m.topic), "OffsetForLeaderEpochResponse.Topic");
   writeArray(w, flexible, false, m.partitions, "OffsetForLeaderEpochResponse.Partitions", (e) => writeOffsetForLeaderEpochResponseEpochEndOffset(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

@@ -45,12 +45,12 @@ export function readProduceRequest(r: Reader, version: number): ProduceRequest {
 export function writeProduceRequest(w: Writer, version: number, m: ProduceRequest): void {
   const flexible = version >= 9;
   if (version >= 3) {
-    writeString(w, flexible, version >= 3, m.transactionalId ?? null, "ProduceRequest.TransactionalId");
+    writeString(w, flexible, version >= 3, (m.transactionalId === undefined ? null : m.transactionalId), "ProduceRequest.TransactionalId");
   } else {
     checkNotPresent((m.transactionalId !== undefined && m.transactionalId !== null), "ProduceRequest.TransactionalId", version);
   }
-  w.int16(m.acks ?? 0);
-  w.int32(m.timeoutMs ?? 0);
+  w.int16((m.acks === undefined ? 0 : m.acks));
+  w.int32((m.timeoutMs === undefined ? 0 : m.timeoutMs));
   writeArray(w, flexible, false, m.topicData, "ProduceRequest.TopicData", (e) => writeProduceRequestTopicProduceData(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -83,7 +83,7 @@ export function readProduceRequestPartitionProduceData(r: Reader, version: numbe
 
 export function writeProduceRequestPartitionProduceData(w: Writer, version: number, m: ProduceRequestPartitionProduceData): void {
   const flexible = version >= 9;
-  w.int32(m.index ?? 0);
+  w.int32((m.index === undefined ? 0 : m.index));
   writeRecords(w, flexible, true, m.records, "ProduceRequest.Records");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -116,7 +116,7 @@ export function readProduceRequestTopicProduceData(r: Reader, version: number): 
 
 export function writeProduceRequestTopicProduceData(w: Writer, version: number, m: ProduceRequestTopicProduceData): void {
   const flexible = version >= 9;
-  writeString(w, flexible, false, m.name ?? "", "ProduceRequest.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "ProduceRequest.Name");
   writeArray(w, flexible, false, m.partitionData, "ProduceRequest.PartitionData", (e) => writeProduceRequestPartitionProduceData(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -162,7 +162,7 @@ export function writeProduceResponse(w: Writer, version: number, m: ProduceRespo
   const flexible = version >= 9;
   writeArray(w, flexible, false, m.responses, "ProduceResponse.Responses", (e) => writeProduceResponseTopicProduceResponse(w, version, e));
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -199,10 +199,10 @@ export function readProduceResponseBatchIndexAndErrorMessage(r: Reader, version:
 export function writeProduceResponseBatchIndexAndErrorMessage(w: Writer, version: number, m: ProduceResponseBatchIndexAndErrorMessage): void {
   const flexible = version >= 9;
   if (version >= 8) {
-    w.int32(m.batchIndex ?? 0);
+    w.int32((m.batchIndex === undefined ? 0 : m.batchIndex));
   }
   if (version >= 8) {
-    writeString(w, flexible, version >= 8, m.batchIndexErrorMessage ?? null, "ProduceResponse.BatchIndexErrorMessage");
+    writeString(w, flexible, version >= 8, (m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage), "ProduceResponse.BatchIndexErrorMessage");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -236,10 +236,10 @@ export function readProduceResponseLeaderIdAndEpoch(r: Reader, version: number):
 export function writeProduceResponseLeaderIdAndEpoch(w: Writer, version: number, m: ProduceResponseLeaderIdAndEpoch): void {
   const flexible = version >= 9;
   if (version >= 10) {
-    w.int32(m.leaderId ?? -1);
+    w.int32((m.leaderId === undefined ? -1 : m.leaderId));
   }
   if (version >= 10) {
-    w.int32(m.leaderEpoch ?? -1);
+    w.int32((m.leaderEpoch === undefined ? -1 : m.leaderEpoch));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -281,16 +281,16 @@ export function readProduceResponseNodeEndpoint(r: Reader, version: number): Pro
 export function writeProduceResponseNodeEndpoint(w: Writer, version: number, m: ProduceResponseNodeEndpoint): void {
   const flexible = version >= 9;
   if (version >= 10) {
-    w.int32(m.nodeId ?? 0);
+    w.int32((m.nodeId === undefined ? 0 : m.nodeId));
   }
   if (version >= 10) {
-    writeString(w, flexible, false, m.host ?? "", "ProduceResponse.Host");
+    writeString(w, flexible, false, (m.host === undefined ? "" : m.host), "ProduceResponse.Host");
   }
   if (version >= 10) {
-    w.int32(m.port ?? 0);
+    w.int32((m.port === undefined ? 0 : m.port));
   }
   if (version >= 10) {
-    writeString(w, flexible, version >= 10, m.rack ?? null, "ProduceResponse.Rack");
+    writeString(w, flexible, version >= 10, (m.rack === undefined ? null : m.rack), "ProduceResponse.Rack");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -353,20 +353,20 @@ export function readProduceResponsePartitionProduceResponse(r: Reader, version: 
 
 export function writeProduceResponsePartitionProduceResponse(w: Writer, version: number, m: ProduceResponsePartitionProduceResponse): void {
   const flexible = version >= 9;
-  w.int32(m.index ?? 0);
-  w.int16(m.errorCode ?? 0);
-  w.int64(m.baseOffset ?? 0n);
+  w.int32((m.index === undefined ? 0 : m.index));
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  w.int64((m.baseOffset === undefined ? 0n : m.baseOffset));
   if (version >= 2) {
-    w.int64(m.logAppendTimeMs ?? -1n);
+    w.int64((m.logAppendTimeMs === undefined ? -1n : m.logAppendTimeMs));
   }
   if (version >= 5) {
-    w.int64(m.logStartOffset ?? -1n);
+    w.int64((m.logStartOffset === undefined ? -1n : m.logStartOffset));
   }
   if (version >= 8) {
     writeArray(w, flexible, false, m.recordErrors, "ProduceResponse.RecordErrors", (e) => writeProduceResponseBatchIndexAndErrorMessage(w, version, e));
   }
   if (version >= 8) {
-    writeString(w, flexible, version >= 8, m.errorMessage ?? null, "ProduceResponse.ErrorMessage");
+    writeString(w, flexible, version >= 8, (m.errorMessage === undefined ? null : m.errorMessage), "ProduceResponse.ErrorMessage");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
@@ -402,7 +402,7 @@ export function readProduceResponseTopicProduceResponse(r: Reader, version: numb
 
 export function writeProduceResponseTopicProduceResponse(w: Writer, version: number, m: ProduceResponseTopicProduceResponse): void {
   const flexible = version >= 9;
-  writeString(w, flexible, false, m.name ?? "", "ProduceResponse.Name");
+  writeString(w, flexible, false, (m.name === undefined ? "" : m.name), "ProduceResponse.Name");
   writeArray(w, flexible, false, m.partitionResponses, "ProduceResponse.PartitionResponses", (e) => writeProduceResponsePartitionProduceResponse(w, version, e));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

@@ -36,11 +36,11 @@ export function readRequestHeader(r: Reader, version: number): RequestHeader {
 
 export function writeRequestHeader(w: Writer, version: number, m: RequestHeader): void {
   const flexible = version >= 2;
-  w.int16(m.requestApiKey ?? 0);
-  w.int16(m.requestApiVersion ?? 0);
-  w.int32(m.correlationId ?? 0);
+  w.int16((m.requestApiKey === undefined ? 0 : m.requestApiKey));
+  w.int16((m.requestApiVersion === undefined ? 0 : m.requestApiVersion));
+  w.int32((m.correlationId === undefined ? 0 : m.correlationId));
   if (version >= 1) {
-    writeString(w, false, version >= 1, m.clientId ?? "", "RequestHeader.ClientId");
+    writeString(w, false, version >= 1, (m.clientId === undefined ? "" : m.clientId), "RequestHeader.ClientId");
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

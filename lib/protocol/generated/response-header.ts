@@ -24,7 +24,7 @@ export function readResponseHeader(r: Reader, version: number): ResponseHeader {
 
 export function writeResponseHeader(w: Writer, version: number, m: ResponseHeader): void {
   const flexible = version >= 1;
-  w.int32(m.correlationId ?? 0);
+  w.int32((m.correlationId === undefined ? 0 : m.correlationId));
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

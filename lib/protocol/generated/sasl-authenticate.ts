@@ -32,7 +32,7 @@ export function readSaslAuthenticateRequest(r: Reader, version: number): SaslAut
 
 export function writeSaslAuthenticateRequest(w: Writer, version: number, m: SaslAuthenticateRequest): void {
   const flexible = version >= 2;
-  writeBytes(w, flexible, false, m.authBytes ?? EMPTY_BUFFER, "SaslAuthenticateRequest.AuthBytes");
+  writeBytes(w, flexible, false, (m.authBytes === undefined ? EMPTY_BUFFER : m.authBytes), "SaslAuthenticateRequest.AuthBytes");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -72,11 +72,11 @@ export function readSaslAuthenticateResponse(r: Reader, version: number): SaslAu
 
 export function writeSaslAuthenticateResponse(w: Writer, version: number, m: SaslAuthenticateResponse): void {
   const flexible = version >= 2;
-  w.int16(m.errorCode ?? 0);
-  writeString(w, flexible, true, m.errorMessage ?? "", "SaslAuthenticateResponse.ErrorMessage");
-  writeBytes(w, flexible, false, m.authBytes ?? EMPTY_BUFFER, "SaslAuthenticateResponse.AuthBytes");
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  writeString(w, flexible, true, (m.errorMessage === undefined ? "" : m.errorMessage), "SaslAuthenticateResponse.ErrorMessage");
+  writeBytes(w, flexible, false, (m.authBytes === undefined ? EMPTY_BUFFER : m.authBytes), "SaslAuthenticateResponse.AuthBytes");
   if (version >= 1) {
-    w.int64(m.sessionLifetimeMs ?? 0n);
+    w.int64((m.sessionLifetimeMs === undefined ? 0n : m.sessionLifetimeMs));
   }
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];

@@ -31,7 +31,7 @@ export function readSaslHandshakeRequest(r: Reader, version: number): SaslHandsh
 
 export function writeSaslHandshakeRequest(w: Writer, version: number, m: SaslHandshakeRequest): void {
   const flexible = false;
-  writeString(w, flexible, false, m.mechanism ?? "", "SaslHandshakeRequest.Mechanism");
+  writeString(w, flexible, false, (m.mechanism === undefined ? "" : m.mechanism), "SaslHandshakeRequest.Mechanism");
 }
 
 export interface SaslHandshakeResponse {
@@ -58,6 +58,6 @@ export function readSaslHandshakeResponse(r: Reader, version: number): SaslHands
 
 export function writeSaslHandshakeResponse(w: Writer, version: number, m: SaslHandshakeResponse): void {
   const flexible = false;
-  w.int16(m.errorCode ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   writeArray(w, flexible, false, m.mechanisms, "SaslHandshakeResponse.Mechanisms", (e) => writeString(w, flexible, false, e, "SaslHandshakeResponse.Mechanisms"));
 }

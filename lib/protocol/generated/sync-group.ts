@@ -56,19 +56,19 @@ export function readSyncGroupRequest(r: Reader, version: number): SyncGroupReque
 
 export function writeSyncGroupRequest(w: Writer, version: number, m: SyncGroupRequest): void {
   const flexible = version >= 4;
-  writeString(w, flexible, false, m.groupId ?? "", "SyncGroupRequest.GroupId");
-  w.int32(m.generationId ?? 0);
-  writeString(w, flexible, false, m.memberId ?? "", "SyncGroupRequest.MemberId");
+  writeString(w, flexible, false, (m.groupId === undefined ? "" : m.groupId), "SyncGroupRequest.GroupId");
+  w.int32((m.generationId === undefined ? 0 : m.generationId));
+  writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "SyncGroupRequest.MemberId");
   if (version >= 3) {
-    writeString(w, flexible, version >= 3, m.groupInstanceId ?? null, "SyncGroupRequest.GroupInstanceId");
+    writeString(w, flexible, version >= 3, (m.groupInstanceId === undefined ? null : m.groupInstanceId), "SyncGroupRequest.GroupInstanceId");
   } else {
     checkNotPresent((m.groupInstanceId !== undefined && m.groupInstanceId !== null), "SyncGroupRequest.GroupInstanceId", version);
   }
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.protocolType ?? null, "SyncGroupRequest.ProtocolType");
+    writeString(w, flexible, version >= 5, (m.protocolType === undefined ? null : m.protocolType), "SyncGroupRequest.ProtocolType");
   }
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.protocolName ?? null, "SyncGroupRequest.ProtocolName");
+    writeString(w, flexible, version >= 5, (m.protocolName === undefined ? null : m.protocolName), "SyncGroupRequest.ProtocolName");
   }
   writeArray(w, flexible, false, m.assignments, "SyncGroupRequest.Assignments", (e) => writeSyncGroupRequestSyncGroupRequestAssignment(w, version, e));
   if (flexible) {
@@ -102,8 +102,8 @@ export function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, versio
 
 export function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, version: number, m: SyncGroupRequestSyncGroupRequestAssignment): void {
   const flexible = version >= 4;
-  writeString(w, flexible, false, m.memberId ?? "", "SyncGroupRequest.MemberId");
-  writeBytes(w, flexible, false, m.assignment ?? EMPTY_BUFFER, "SyncGroupRequest.Assignment");
+  writeString(w, flexible, false, (m.memberId === undefined ? "" : m.memberId), "SyncGroupRequest.MemberId");
+  writeBytes(w, flexible, false, (m.assignment === undefined ? EMPTY_BUFFER : m.assignment), "SyncGroupRequest.Assignment");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);
@@ -148,16 +148,16 @@ export function readSyncGroupResponse(r: Reader, version: number): SyncGroupResp
 export function writeSyncGroupResponse(w: Writer, version: number, m: SyncGroupResponse): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    w.int32(m.throttleTimeMs ?? 0);
+    w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   }
-  w.int16(m.errorCode ?? 0);
+  w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.protocolType ?? null, "SyncGroupResponse.ProtocolType");
+    writeString(w, flexible, version >= 5, (m.protocolType === undefined ? null : m.protocolType), "SyncGroupResponse.ProtocolType");
   }
   if (version >= 5) {
-    writeString(w, flexible, version >= 5, m.protocolName ?? null, "SyncGroupResponse.ProtocolName");
+    writeString(w, flexible, version >= 5, (m.protocolName === undefined ? null : m.protocolName), "SyncGroupResponse.ProtocolName");
   }
-  writeBytes(w, flexible, false, m.assignment ?? EMPTY_BUFFER, "SyncGroupResponse.Assignment");
+  writeBytes(w, flexible, false, (m.assignment === undefined ? EMPTY_BUFFER : m.assignment), "SyncGroupResponse.Assignment");
   if (flexible) {
     const tagged: [number, (w: Writer) => void][] = [];
     writeTaggedFields(w, tagged);

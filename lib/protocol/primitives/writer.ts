@@ -33,6 +33,7 @@ export class Writer {
     return this;
   }
   uint8(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new RangeError(`uint8 ${v}`);
     this.ensure(1);
     this.scratch[this.pos++] = v;
     return this;
@@ -78,7 +79,7 @@ export class Writer {
   }
   uuid(v: string): this {
     const hex = v.replaceAll("-", "");
-    if (hex.length !== 32) throw new RangeError(`not a UUID: ${v}`);
+    if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new RangeError(`not a UUID: ${v}`);
     this.ensure(16);
     this.scratch.write(hex, this.pos, "hex");
     this.pos += 16;
@@ -97,9 +98,12 @@ export class Writer {
     return this;
   }
   varint(v: number): this {
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff)
+      throw new RangeError(`varint ${v}`);
     return this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
   varlong(v: bigint): this {
+    if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new RangeError(`varlong ${v}`);
     let n = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
     this.ensure(10);
     while (n >= 0x80n) {
