@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { camel, emitMessage } from "./emit.ts";
+import { emitMessage } from "./emit.ts";
 import { type MessageSpec, readMessage } from "./schema.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -153,7 +153,6 @@ function generate(specDir: string): Map<string, string> {
       "",
     ].join("\n"),
   );
-  void camel;
   return files;
 }
 
