@@ -130,6 +130,61 @@ export interface PartitionCommit {
 
 export type CommitOutcome = { ok: true } | { ok: false; current: PartitionHead };
 
+// ---------------------------------------------------------------------------------------------
+// Consumer groups
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One consumer group as the store sees it: a versioned record. Members, generation, protocol
+ * and assignments are the broker's own encoding in `body` (lib/broker/groups owns it), so the
+ * store needs no knowledge of the group protocol; `state` and `protocolType` are kept beside it
+ * for ListGroups without decoding. Every change is a conditional write on `version`.
+ */
+export interface GroupRecord {
+  groupId: string;
+  /** 1 on creation, bumped by every write; the condition of putGroup, commitOffsets, deleteGroup. */
+  version: number;
+  /** Kafka's state name: Empty, PreparingRebalance, CompletingRebalance, Stable. */
+  state: string;
+  /** "consumer" for Kafka consumers; "" for a group that only holds standalone commits. */
+  protocolType: string;
+  /** Opaque to the store (JSON text written by lib/broker/groups). */
+  body: string;
+}
+
+export interface GroupPartition {
+  topic: string;
+  partition: number;
+}
+
+/** A committed offset of one group on one partition (Kafka's OffsetAndMetadata). */
+export interface CommittedOffset extends GroupPartition {
+  offset: bigint;
+  /** -1 when the committer did not know it. */
+  leaderEpoch: number;
+  metadata: string | null;
+  commitTimestampMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fronts (the hosts that serve the Kafka protocol)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A live front as registered in the store. Liveness is a lease renewed by bumping
+ * `heartbeatSeq`; an observer judges expiry with its own clock (the seq has not moved for the
+ * lease duration it measured itself), never by comparing timestamps written by other hosts.
+ */
+export interface FrontRecord {
+  /** Kafka node id, allocated by the store, unique for all time. */
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  /** Bumped by every renewal. */
+  heartbeatSeq: number;
+}
+
 export interface MetadataStore {
   // -- cluster ---------------------------------------------------------------------------------
   /** Stores `candidate` as the cluster id unless one exists; returns the stored one. */
@@ -178,6 +233,54 @@ export interface MetadataStore {
   // -- producers -------------------------------------------------------------------------------
   /** A producer id never handed out before, by any host. */
   allocateProducerId(): Promise<bigint>;
+
+  // -- consumer groups -------------------------------------------------------------------------
+  getGroup(groupId: string): Promise<GroupRecord | undefined>;
+  /** Every group record (a standalone commit creates an Empty record first). */
+  listGroups(): Promise<GroupRecord[]>;
+  /**
+   * Creates (expectedVersion 0: no record may exist) or replaces the group record.
+   * next.version must be expectedVersion + 1. Throws VersionConflictError<GroupRecord | undefined>
+   * carrying the stored record when the stored version differs.
+   */
+  putGroup(next: GroupRecord, expectedVersion: number): Promise<void>;
+  /**
+   * Removes the group record and all of its committed offsets if its version is still
+   * `expectedVersion`. Throws VersionConflictError<GroupRecord | undefined> otherwise.
+   */
+  deleteGroup(groupId: string, expectedVersion: number): Promise<void>;
+  /**
+   * Writes committed offsets (replacing any for the same partitions) only if the group record's
+   * version is still `expectedGroupVersion`: the fence that keeps a member of an older
+   * generation from committing. Throws VersionConflictError<GroupRecord | undefined> otherwise,
+   * and writes nothing. At most 1,000 offsets per call.
+   */
+  commitOffsets(
+    groupId: string,
+    expectedGroupVersion: number,
+    offsets: readonly CommittedOffset[],
+  ): Promise<void>;
+  /** Committed offsets of the group: all of them, or those of `partitions` that exist. */
+  fetchOffsets(groupId: string, partitions?: readonly GroupPartition[]): Promise<CommittedOffset[]>;
+  /** Removes committed offsets under the same fence as commitOffsets. */
+  deleteOffsets(
+    groupId: string,
+    expectedGroupVersion: number,
+    partitions: readonly GroupPartition[],
+  ): Promise<void>;
+
+  // -- fronts ----------------------------------------------------------------------------------
+  /** Registers a front under a newly allocated node id, with heartbeatSeq 0. */
+  registerFront(front: Omit<FrontRecord, "nodeId" | "heartbeatSeq">): Promise<FrontRecord>;
+  /**
+   * Renews a front's lease: sets heartbeatSeq to expectedSeq + 1. Throws
+   * VersionConflictError<FrontRecord | undefined> when the record is gone (another host judged
+   * the lease expired and removed it: the front must register again) or its seq moved.
+   */
+  renewFront(nodeId: number, expectedSeq: number): Promise<void>;
+  listFronts(): Promise<FrontRecord[]>;
+  /** Removes a front if its seq is still `expectedSeq`; a missing record is not an error. */
+  removeFront(nodeId: number, expectedSeq: number): Promise<void>;
 
   /** Idempotent; every other method rejects afterwards. */
   close(): Promise<void>;

@@ -4,7 +4,8 @@
  *   metadataStoreContract("sqlite", async () => ({ store, cleanup }));
  *
  * `make` must return an empty store (fresh file, table or key prefix) for every test. `cleanup`
- * must tolerate a store the test already closed.
+ * must tolerate a store the test already closed. The consumer-group and front methods are
+ * covered by coordinationContract (./metadata-store-coordination.contract.ts), run from here.
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -21,6 +22,7 @@ import type {
   PartitionKey,
   TopicRecord,
 } from "../../lib/storage/ports.ts";
+import { coordinationContract } from "./metadata-store-coordination.contract.ts";
 
 export interface MetadataStoreFixture {
   store: MetadataStore;
@@ -714,4 +716,7 @@ export function metadataStoreContract(
       });
     });
   });
+
+  // Consumer groups and fronts: its own file, same factory, so no backend can skip it.
+  coordinationContract(name, make);
 }

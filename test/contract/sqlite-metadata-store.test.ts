@@ -5,13 +5,14 @@ import { DatabaseSync } from "node:sqlite";
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteMetadataStore } from "../../lib/storage/sqlite/metadata-store.ts";
-import { MIGRATIONS } from "../../lib/storage/sqlite/schema.ts";
+import { MIGRATIONS, migrate } from "../../lib/storage/sqlite/schema.ts";
 import {
   appendCommit,
   emptyHead,
   metadataStoreContract,
   topic,
 } from "./metadata-store.contract.ts";
+import { committed, group } from "./metadata-store-coordination.contract.ts";
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "floe-sqlite-"));
@@ -72,6 +73,44 @@ describe("SqliteMetadataStore on a file", () => {
     expect(await second.allocateProducerId()).toBe(producerId + 1n);
   });
 
+  it("keeps groups, offsets, fronts and the node-id counter across close and reopen", async () => {
+    const first = await open();
+    const g = group("app", { state: "Stable" });
+    await first.putGroup(g, 0);
+    const offsets = [committed("orders", 0, 2n ** 60n, { metadata: "m" })];
+    await first.commitOffsets("app", 1, offsets);
+    const front = await first.registerFront({ host: "10.0.0.1", port: 9092, rack: null });
+    const removed = await first.registerFront({ host: "10.0.0.2", port: 9092, rack: "a" });
+    await first.removeFront(removed.nodeId, 0);
+    await first.close();
+
+    const second = await open();
+    expect(await second.getGroup("app")).toEqual(g);
+    expect(await second.fetchOffsets("app")).toEqual(offsets);
+    expect(await second.listFronts()).toEqual([front]);
+    const next = await second.registerFront({ host: "10.0.0.3", port: 9092, rack: null });
+    expect(next.nodeId).toBe(removed.nodeId + 1);
+  });
+
+  it("upgrades a database of schema version 1 in place, keeping its data", async () => {
+    const raw = new DatabaseSync(path);
+    migrate(raw, MIGRATIONS.slice(0, 1));
+    const t = topic("orders", { configs: { "retention.ms": "1000" } });
+    raw
+      .prepare(
+        "INSERT INTO topics (name, topic_id, partition_count, configs, created_at_ms, version) " +
+          "VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .run(t.name, t.topicId, t.partitionCount, JSON.stringify(t.configs), t.createdAtMs, 1);
+    raw.close();
+
+    const store = await open();
+    expect(await store.getTopic("orders")).toEqual(t);
+    await store.putGroup(group("g"), 0);
+    expect(await store.listGroups()).toEqual([group("g")]);
+    expect((await store.registerFront({ host: "h", port: 9092, rack: null })).nodeId).toBe(1);
+  });
+
   it("uses a write-ahead log and records its schema version", async () => {
     await open();
     const raw = new DatabaseSync(path, { readOnly: true });
@@ -117,6 +156,21 @@ describe("SqliteMetadataStore on a file", () => {
     const winner = ra.ok ? fromA : fromB;
     expect(ra.ok ? rb : ra).toEqual({ ok: false, current: winner.head });
     expect(await a.findChunks(key, 0n, 10)).toEqual(winner.chunks);
+  });
+
+  it("lets exactly one of two instances win a race on one group version", async () => {
+    const [a, b] = [await open(), await open()];
+    await a.putGroup(group("g"), 0);
+    const fromA = group("g", { version: 2, body: "a" });
+    const fromB = group("g", { version: 2, body: "b" });
+    const results = await Promise.allSettled([a.putGroup(fromA, 1), b.putGroup(fromB, 1)]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const winner = results[0].status === "fulfilled" ? fromA : fromB;
+    expect(await b.getGroup("g")).toEqual(winner);
+    // The other instance is fenced by the winner's version too.
+    await expect(a.commitOffsets("g", 1, [committed("t", 0, 1n)])).rejects.toMatchObject({
+      current: winner,
+    });
   });
 
   it("keeps offsets dense and producer ids unique across threads writing one file at once", async () => {

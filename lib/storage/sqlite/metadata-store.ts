@@ -17,6 +17,8 @@
  * partition: a commit whose check fails is skipped (outcome carries the current head) and the
  * others still apply. One fsync per call, not per partition, matching the flush-shaped cost the
  * design asks for. An unexpected error rolls back the whole call.
+ *
+ * Consumer groups and front leases live in ./coordination.ts; the methods here delegate.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import {
@@ -29,12 +31,17 @@ import {
 import type {
   ChunkEntry,
   CommitOutcome,
+  CommittedOffset,
+  FrontRecord,
+  GroupPartition,
+  GroupRecord,
   MetadataStore,
   PartitionCommit,
   PartitionHead,
   PartitionKey,
   TopicRecord,
 } from "../ports.ts";
+import { SqliteCoordination } from "./coordination.ts";
 import {
   chunkFromRow,
   chunkParams,
@@ -65,10 +72,12 @@ const SQLITE_CONSTRAINT = 19;
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: DatabaseSync;
   private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly coordination: SqliteCoordination;
 
   private constructor(db: DatabaseSync) {
     this.db = db;
     this.sql = prepareStatements(db);
+    this.coordination = new SqliteCoordination(db, (begin, body) => this.transaction(begin, body));
   }
 
   static async open(options: SqliteMetadataStoreOptions): Promise<SqliteMetadataStore> {
@@ -221,6 +230,65 @@ export class SqliteMetadataStore implements MetadataStore {
   async allocateProducerId(): Promise<bigint> {
     // A single UPDATE … RETURNING is its own atomic, durable write transaction.
     return this.op("allocateProducerId", () => this.sql.allocateProducerId.get()?.id as bigint);
+  }
+
+  async getGroup(groupId: string): Promise<GroupRecord | undefined> {
+    return this.op("getGroup", () => this.coordination.getGroup(groupId));
+  }
+
+  async listGroups(): Promise<GroupRecord[]> {
+    return this.op("listGroups", () => this.coordination.listGroups());
+  }
+
+  async putGroup(next: GroupRecord, expectedVersion: number): Promise<void> {
+    return this.op("putGroup", () => this.coordination.putGroup(next, expectedVersion));
+  }
+
+  async deleteGroup(groupId: string, expectedVersion: number): Promise<void> {
+    return this.op("deleteGroup", () => this.coordination.deleteGroup(groupId, expectedVersion));
+  }
+
+  async commitOffsets(
+    groupId: string,
+    expectedGroupVersion: number,
+    offsets: readonly CommittedOffset[],
+  ): Promise<void> {
+    return this.op("commitOffsets", () =>
+      this.coordination.commitOffsets(groupId, expectedGroupVersion, offsets),
+    );
+  }
+
+  async fetchOffsets(
+    groupId: string,
+    partitions?: readonly GroupPartition[],
+  ): Promise<CommittedOffset[]> {
+    return this.op("fetchOffsets", () => this.coordination.fetchOffsets(groupId, partitions));
+  }
+
+  async deleteOffsets(
+    groupId: string,
+    expectedGroupVersion: number,
+    partitions: readonly GroupPartition[],
+  ): Promise<void> {
+    return this.op("deleteOffsets", () =>
+      this.coordination.deleteOffsets(groupId, expectedGroupVersion, partitions),
+    );
+  }
+
+  async registerFront(front: Omit<FrontRecord, "nodeId" | "heartbeatSeq">): Promise<FrontRecord> {
+    return this.op("registerFront", () => this.coordination.registerFront(front));
+  }
+
+  async renewFront(nodeId: number, expectedSeq: number): Promise<void> {
+    return this.op("renewFront", () => this.coordination.renewFront(nodeId, expectedSeq));
+  }
+
+  async listFronts(): Promise<FrontRecord[]> {
+    return this.op("listFronts", () => this.coordination.listFronts());
+  }
+
+  async removeFront(nodeId: number, expectedSeq: number): Promise<void> {
+    return this.op("removeFront", () => this.coordination.removeFront(nodeId, expectedSeq));
   }
 
   async close(): Promise<void> {

@@ -64,6 +64,44 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   INSERT INTO producer_ids (singleton, next_producer_id) VALUES (1, 0);
   `,
+  // 1 → 2: consumer groups, their committed offsets, and front leases (ports.ts).
+  `
+  CREATE TABLE groups (
+    group_id      TEXT PRIMARY KEY,
+    version       INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    protocol_type TEXT NOT NULL,
+    body          TEXT NOT NULL  -- opaque to the store (lib/broker/groups owns it)
+  ) STRICT, WITHOUT ROWID;
+
+  -- Rows exist only beside a group row: commitOffsets requires one, deleteGroup removes both.
+  CREATE TABLE group_offsets (
+    group_id            TEXT NOT NULL,
+    topic               TEXT NOT NULL,
+    partition           INTEGER NOT NULL,
+    offset              INTEGER NOT NULL,
+    leader_epoch        INTEGER NOT NULL,
+    metadata            TEXT,  -- NULL and '' are different values to Kafka clients
+    commit_timestamp_ms INTEGER NOT NULL,
+    PRIMARY KEY (group_id, topic, partition)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE fronts (
+    node_id       INTEGER PRIMARY KEY,
+    host          TEXT NOT NULL,
+    port          INTEGER NOT NULL,
+    rack          TEXT,
+    heartbeat_seq INTEGER NOT NULL
+  ) STRICT;
+
+  -- Node ids are unique for all time, so they come from a counter that only goes up, never
+  -- from MAX(node_id) + 1 (which would hand a removed front's id out again).
+  CREATE TABLE node_ids (
+    singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+    next_node_id INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO node_ids (singleton, next_node_id) VALUES (1, 1);
+  `,
 ];
 
 /**
