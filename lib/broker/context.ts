@@ -4,6 +4,7 @@
  */
 import type { BrokerConfig } from "../config/broker-config.ts";
 import type { MetadataStore } from "../storage/ports.ts";
+import type { GroupCoordinator } from "./groups/coordinator.ts";
 import type { LogService } from "./log/log-service.ts";
 import type { TopicRegistry } from "./topics/topic-registry.ts";
 
@@ -19,6 +20,7 @@ export interface BrokerContext {
   readonly metadata: MetadataStore;
   readonly topics: TopicRegistry;
   readonly log: LogService;
+  readonly groups: GroupCoordinator;
   /** This front as clients should reach it (advertised host and port). */
   self(): NodeEndpoint;
   /** Fronts to name in Metadata; a single front names only itself. */
@@ -31,6 +33,8 @@ export interface RequestInfo {
   apiVersion: number;
   correlationId: number;
   clientId: string | null;
+  /** The client's address as Kafka reports it in DescribeGroups ("/127.0.0.1"). */
+  clientHost: string;
 }
 
 export interface ApiHandler {

@@ -41,7 +41,7 @@ export class Dispatcher {
     for (const h of handlers) this.handlers.set(h.apiKey, h);
   }
 
-  async dispatch(frame: Buffer): Promise<DispatchResult> {
+  async dispatch(frame: Buffer, clientHost = ""): Promise<DispatchResult> {
     if (frame.length < MIN_HEADER_BYTES)
       return { kind: "close", reason: "frame shorter than a request header" };
     const apiKey = frame.readInt16BE(0);
@@ -75,7 +75,12 @@ export class Dispatcher {
 
     let response: unknown;
     try {
-      response = await handler.handle(this.ctx, request, { apiVersion, correlationId, clientId });
+      response = await handler.handle(this.ctx, request, {
+        apiVersion,
+        correlationId,
+        clientId,
+        clientHost,
+      });
     } catch (err) {
       this.logger.error("handler failed", { api: codec.api.name, apiVersion, err });
       return { kind: "close", reason: `internal error in ${codec.api.name}` };

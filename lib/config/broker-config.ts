@@ -70,6 +70,30 @@ export const BROKER_CONFIG_SCHEMA = {
     min: 0,
     doc: "How long a front trusts its cached topic records before re-reading the metadata store.",
   },
+  groupMinSessionTimeoutMs: {
+    type: "int",
+    default: 6000,
+    min: 1,
+    doc: "Smallest session timeout a group member may ask for (group.min.session.timeout.ms).",
+  },
+  groupMaxSessionTimeoutMs: {
+    type: "int",
+    default: 1800000,
+    min: 1,
+    doc: "Largest session timeout a group member may ask for (group.max.session.timeout.ms).",
+  },
+  groupInitialRebalanceDelayMs: {
+    type: "int",
+    default: 3000,
+    min: 0,
+    doc: "How long the first rebalance of an empty group waits for more members (group.initial.rebalance.delay.ms).",
+  },
+  groupMaxSize: {
+    type: "int",
+    default: 2147483647,
+    min: 1,
+    doc: "Most members one group may have (group.max.size).",
+  },
 } as const;
 
 export type BrokerConfig = ConfigOf<typeof BROKER_CONFIG_SCHEMA>;

@@ -27,12 +27,14 @@ export class Connection {
   private readonly dispatcher: Dispatcher;
   private readonly limits: ConnectionLimits;
   private readonly logger: Logger;
+  private readonly clientHost: string;
 
   constructor(socket: Socket, dispatcher: Dispatcher, limits: ConnectionLimits, logger: Logger) {
     this.socket = socket;
     this.dispatcher = dispatcher;
     this.limits = limits;
     this.logger = logger;
+    this.clientHost = `/${(socket.remoteAddress ?? "").replace(/^::ffff:/, "")}`;
     socket.setNoDelay(true);
     socket.on("data", (data: Buffer) => this.onData(data));
     socket.on("drain", () => this.maybeResume());
@@ -86,7 +88,7 @@ export class Connection {
     const slot: Slot = { result: undefined };
     this.queue.push(slot);
     if (this.queue.length >= this.limits.maxInFlightRequests) this.socket.pause();
-    this.dispatcher.dispatch(frame).then(
+    this.dispatcher.dispatch(frame, this.clientHost).then(
       (result) => {
         slot.result = result;
         this.flush();

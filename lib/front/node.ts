@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BrokerContext, NodeEndpoint } from "../broker/context.ts";
 import { Dispatcher } from "../broker/dispatch.ts";
+import { GroupCoordinator } from "../broker/groups/coordinator.ts";
 import type { LogConfig } from "../broker/log/log-config.ts";
 import { LogService } from "../broker/log/log-service.ts";
 import { defaultHandlers } from "../broker/registry.ts";
@@ -58,12 +59,23 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     host: config.advertisedHost || config.host,
     port: config.advertisedPort,
   };
+  const groups = new GroupCoordinator({
+    store: deps.metadataStore,
+    limits: {
+      minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+      maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+      maxSize: config.groupMaxSize,
+    },
+    initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+    logger,
+  });
   const ctx: BrokerContext = {
     config,
     clusterId,
     metadata: deps.metadataStore,
     topics,
     log,
+    groups,
     self: () => endpoint,
     liveNodes: () => [endpoint],
     now: Date.now,
@@ -83,6 +95,7 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
       logger,
     );
   } catch (err) {
+    await groups.close();
     await log.close();
     throw err;
   }
@@ -99,6 +112,7 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     log,
     metadata: deps.metadataStore,
     async close() {
+      await groups.close();
       await server.close();
       await log.close();
       await deps.onClose?.();

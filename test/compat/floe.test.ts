@@ -27,11 +27,5 @@ defineCompatSuite(
       stop: () => front.close(),
     };
   },
-  {
-    name: "Floe (embedded backend)",
-    // Consumer groups are the next issue; until then kafkajs and @platformatic/kafka produce
-    // here and Java reads their records back by assign().
-    groupOnlyConsumers: ["kafkajs", "platformatic"],
-    groupFreeReader: "java",
-  },
+  { name: "Floe (embedded backend)" },
 );

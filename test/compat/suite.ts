@@ -32,14 +32,6 @@ export interface CompatSuiteOptions {
   count?: number;
   /** Run the cross-read matrix (every client reads every other client's topics); default true. */
   crossRead?: boolean;
-  /**
-   * Clients whose consumer can only work through a consumer group (kafkajs and
-   * @platformatic/kafka have no assign()), for a target that does not serve groups yet. Their
-   * records are read back by `groupFreeReader` instead, they are left out as readers, and one
-   * test per client pins down that their consumer is refused for lack of group APIs.
-   */
-  groupOnlyConsumers?: readonly string[];
-  groupFreeReader?: string;
 }
 
 const PARTITIONS = 3;
@@ -55,13 +47,6 @@ export function defineCompatSuite(
   const run = `${Date.now().toString(36)}`;
   const topicName = (...parts: string[]) =>
     `compat-${run}-${parts.join("-")}`.replace(/[^A-Za-z0-9._-]/g, "_");
-
-  const groupOnly = new Set(options.groupOnlyConsumers ?? []);
-  const readerFor = (d: ClientDriver): ClientDriver =>
-    groupOnly.has(d.name) ? drivers.find((r) => r.name === options.groupFreeReader)! : d;
-  if (groupOnly.size > 0 && !drivers.some((r) => r.name === options.groupFreeReader)) {
-    throw new Error("groupOnlyConsumers needs a groupFreeReader among the drivers");
-  }
 
   describe(`Kafka client compatibility against ${options.name ?? "target"}`, () => {
     let t: CompatTarget | undefined;
@@ -101,7 +86,7 @@ export function defineCompatSuite(
                 partitions: PARTITIONS,
                 compression: codec,
               });
-              const consumed = await readerFor(d).consume({
+              const consumed = await d.consume({
                 bootstrap,
                 topic,
                 partitions: PARTITIONS,
@@ -130,7 +115,7 @@ export function defineCompatSuite(
       describe("cross read", () => {
         for (const writer of drivers) {
           for (const reader of drivers) {
-            if (reader === writer || groupOnly.has(reader.name)) continue;
+            if (reader === writer) continue;
             const limits = reader.readLimitations.filter((l) => l.writer === writer.name);
             for (const l of limits) {
               it.skip(`${reader.name} cannot read ${writer.name}'s ${l.codec} records — ${l.reason}`, () => {});
@@ -167,29 +152,8 @@ export function defineCompatSuite(
       });
     }
 
-    if (groupOnly.size > 0) {
-      describe("consumers that need consumer groups", () => {
-        for (const d of drivers.filter((x) => groupOnly.has(x.name))) {
-          it(
-            `${d.name}'s consumer is refused for lack of the group APIs (consumer groups: a later issue)`,
-            async () => {
-              const { bootstrap, createTopic } = target$();
-              const topic = topicName("group-only", d.name);
-              await createTopic(topic, PARTITIONS);
-              await expect(
-                d.consume({ bootstrap, topic, partitions: PARTITIONS, expect: 1 }),
-              ).rejects.toThrow(
-                /JoinGroup|FindCoordinator|does not support the requested API|Unsupported API/i,
-              );
-            },
-            TEST_TIMEOUT_MS,
-          );
-        }
-      });
-    }
-
     describe("seek", () => {
-      for (const d of drivers.filter((x) => !groupOnly.has(x.name))) {
+      for (const d of drivers) {
         it(
           `${d.name} seeks to earliest, an offset mid-batch, a timestamp and latest`,
           async () => {
