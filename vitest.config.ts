@@ -9,7 +9,12 @@ export default defineConfig({
     // it runs on demand (npm run test:reference), not on every npm test.
     exclude: process.env.FLOE_COMPAT_TARGET?.includes("reference")
       ? ["**/node_modules/**"]
-      : ["**/node_modules/**", "test/compat/reference.test.ts"],
+      : [
+          "**/node_modules/**",
+          "test/compat/reference.test.ts",
+          "test/compat/reference-groups.test.ts",
+          "test/cli/floe-groups-reference.test.ts",
+        ],
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,

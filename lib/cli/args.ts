@@ -1,5 +1,6 @@
 /** Shared parsing of CLI option values, each failing with a message that names the option. */
 import { WireClient } from "../client/wire-client.ts";
+import { API_CODECS } from "../protocol/generated/index.ts";
 
 export type Options = Record<string, string | boolean | string[] | undefined>;
 
@@ -24,10 +25,19 @@ export function parseBootstrap(value: string): { host: string; port: number } {
 export async function connectBootstrap(values: Options): Promise<WireClient> {
   const { host, port } = parseBootstrap(String(values.bootstrap));
   try {
-    return await WireClient.connect(host, port);
+    const client = await WireClient.connect(host, port);
+    if (values.debug) client.onRequest = traceRequest;
+    return client;
   } catch (err) {
     throw new Error(
       `cannot reach a Kafka endpoint at ${host}:${port} (${(err as Error).message}); is \`floe dev\` running?`,
     );
   }
+}
+
+/** `--debug`: one stderr line per Kafka request sent, naming the API and version. */
+function traceRequest(apiKey: number, version: number): void {
+  console.error(
+    `floe: > ${API_CODECS.get(apiKey)?.api.name ?? apiKey} (key ${apiKey}) v${version}`,
+  );
 }

@@ -6,12 +6,15 @@
  *   floe topics list | describe NAME | delete NAME
  *   floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd]   (values from stdin, one per line)
  *   floe consume TOPIC [--partition P] [--from earliest|latest|OFFSET] [--count N] [--follow]
+ *   floe groups list | describe GROUP | delete GROUP...   [--json]
  *
- * Admin and data commands take --bootstrap HOST:PORT (default 127.0.0.1:9092).
+ * Admin and data commands take --bootstrap HOST:PORT (default 127.0.0.1:9092) and --debug
+ * (log each Kafka request's API and version to stderr).
  */
 import { parseArgs } from "node:util";
 import { runConsume, runProduce } from "./data.ts";
 import { runDev } from "./dev.ts";
+import { runGroups } from "./groups.ts";
 import { runTopics } from "./topics.ts";
 
 const USAGE = `usage:
@@ -19,7 +22,14 @@ const USAGE = `usage:
   floe topics create NAME [--partitions N] [--config k=v ...] [--bootstrap HOST:PORT]
   floe topics list|describe NAME|delete NAME [--bootstrap HOST:PORT]
   floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd] [--bootstrap HOST:PORT]
-  floe consume TOPIC [--partition P] [--from earliest|latest|OFFSET] [--count N] [--follow] [--bootstrap HOST:PORT]`;
+  floe consume TOPIC [--partition P] [--from earliest|latest|OFFSET] [--count N] [--follow] [--bootstrap HOST:PORT]
+  floe groups list [--json] [--bootstrap HOST:PORT]
+      consumer groups with their state, protocol type and member count
+  floe groups describe GROUP [--json] [--bootstrap HOST:PORT]
+      per partition: committed offset, end offset, lag and the owning member (client id, host)
+  floe groups delete GROUP... [--bootstrap HOST:PORT]
+      deletes groups that have no active members, with their committed offsets
+  --debug on any command that talks to a server logs each Kafka request (API, version) to stderr`;
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -45,10 +55,12 @@ async function main(argv: string[]): Promise<number> {
       from: { type: "string", default: "earliest" },
       count: { type: "string" },
       follow: { type: "boolean" },
+      json: { type: "boolean" },
+      debug: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help || !command) {
+  if (values.help || !command || command === "--help" || command === "-h") {
     console.log(USAGE);
     return command ? 0 : 2;
   }
@@ -61,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
       return runProduce(positionals, values);
     case "consume":
       return runConsume(positionals, values);
+    case "groups":
+      return runGroups(positionals, values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -22,6 +22,8 @@ export class WireClient {
   private buffer: Buffer = Buffer.alloc(0);
   private failure: Error | undefined;
   readonly clientId: string;
+  /** Called with each request's API key and version before it is sent (`floe --debug`). */
+  onRequest: ((apiKey: number, version: number) => void) | undefined;
 
   private constructor(socket: Socket, clientId: string) {
     this.socket = socket;
@@ -48,6 +50,7 @@ export class WireClient {
   private frame(apiKey: number, version: number, body: unknown, correlationId: number): Buffer {
     const codec = API_CODECS.get(apiKey);
     if (!codec) throw new Error(`no codec for API ${apiKey}`);
+    this.onRequest?.(apiKey, version);
     const flexMin = codec.api.request.flexibleMin;
     const w = new Writer(256);
     w.int32(0);
