@@ -6,6 +6,7 @@ import type { BrokerConfig } from "../config/broker-config.ts";
 import type { MetadataStore } from "../storage/ports.ts";
 import type { GroupCoordinator } from "./groups/coordinator.ts";
 import type { LogService } from "./log/log-service.ts";
+import type { Routing } from "./routing.ts";
 import type { TopicRegistry } from "./topics/topic-registry.ts";
 
 export interface NodeEndpoint {
@@ -23,8 +24,10 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** This front as clients should reach it (advertised host and port). */
   self(): NodeEndpoint;
-  /** Fronts to name in Metadata; a single front names only itself. */
+  /** Fronts to name in Metadata, ascending by node id; a single front names only itself. */
   liveNodes(): NodeEndpoint[];
+  /** Where clients are sent for each partition and group (lib/broker/routing.ts). */
+  readonly routing: Routing;
   now(): number;
 }
 

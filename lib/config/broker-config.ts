@@ -70,6 +70,18 @@ export const BROKER_CONFIG_SCHEMA = {
     min: 0,
     doc: "How long a front trusts its cached topic records before re-reading the metadata store.",
   },
+  sharedAddress: {
+    type: "string",
+    default: "",
+    pattern: /^$|^[^\s:]+:\d{1,5}$/,
+    doc: "host:port of a load balancer in front of every front; when set, Metadata names only that address (node id = nodeId). Empty: each front names itself and the other live fronts.",
+  },
+  frontLeaseMs: {
+    type: "int",
+    default: 10000,
+    min: 100,
+    doc: "Lease of a front registered in the metadata store: renewed every third of it; a front silent for this long is no longer named in Metadata.",
+  },
   groupMinSessionTimeoutMs: {
     type: "int",
     default: 6000,

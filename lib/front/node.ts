@@ -13,12 +13,14 @@ import { GroupCoordinator } from "../broker/groups/coordinator.ts";
 import type { LogConfig } from "../broker/log/log-config.ts";
 import { LogService } from "../broker/log/log-service.ts";
 import { defaultHandlers } from "../broker/registry.ts";
+import { hashRouting } from "../broker/routing.ts";
 import { TopicRegistry } from "../broker/topics/topic-registry.ts";
 import { type BrokerConfig, brokerConfig } from "../config/broker-config.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { FsObjectStore } from "../storage/fs/object-store.ts";
 import type { MetadataStore, ObjectStore } from "../storage/ports.ts";
 import { SqliteMetadataStore } from "../storage/sqlite/metadata-store.ts";
+import { FrontRegistry } from "./front-registry.ts";
 import { type FrontServer, listen } from "./server.ts";
 
 export interface RunningFront {
@@ -37,6 +39,12 @@ export interface FrontDeps {
   logger?: Logger;
   /** Called after the listener closed, to release the stores. */
   onClose?: () => Promise<void>;
+  /**
+   * "registry": register in the metadata store under an allocated node id and name every live
+   * front in Metadata (several fronts over one store). "single" (default): this front alone,
+   * under config.nodeId.
+   */
+  cluster?: "single" | "registry";
 }
 
 /** Cluster id: 22 characters of base64url, like Kafka's, drawn once per metadata store. */
@@ -59,6 +67,15 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     host: config.advertisedHost || config.host,
     port: config.advertisedPort,
   };
+  let registry: FrontRegistry | undefined;
+  const shared = sharedEndpoint(config);
+  const liveNodes = (): NodeEndpoint[] => {
+    if (shared) return [shared];
+    if (!registry) return [endpoint];
+    return registry
+      .liveFronts()
+      .map((f) => ({ nodeId: f.nodeId, host: f.host, port: f.port }));
+  };
   const groups = new GroupCoordinator({
     store: deps.metadataStore,
     limits: {
@@ -76,8 +93,10 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     topics,
     log,
     groups,
-    self: () => endpoint,
-    liveNodes: () => [endpoint],
+    // A re-registration after a long pause changes the node id; `self` follows it.
+    self: () => shared ?? (registry ? { ...endpoint, nodeId: registry.nodeId } : endpoint),
+    liveNodes,
+    routing: hashRouting(liveNodes),
     now: Date.now,
   };
   const dispatcher = new Dispatcher(ctx, defaultHandlers(), logger);
@@ -100,11 +119,28 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     throw err;
   }
   endpoint = { ...endpoint, port: config.advertisedPort || server.port };
+  if (deps.cluster === "registry") {
+    try {
+      registry = await FrontRegistry.start({
+        store: deps.metadataStore,
+        host: endpoint.host,
+        port: endpoint.port,
+        leaseMs: config.frontLeaseMs,
+        logger,
+      });
+    } catch (err) {
+      await server.close();
+      await groups.close();
+      await log.close();
+      throw err;
+    }
+    endpoint = { ...endpoint, nodeId: registry.nodeId };
+  }
   logger.info("front listening", {
     host: config.host,
     port: server.port,
     clusterId,
-    nodeId: config.nodeId,
+    nodeId: endpoint.nodeId,
   });
   return {
     config,
@@ -112,6 +148,7 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     log,
     metadata: deps.metadataStore,
     async close() {
+      await registry?.close();
       await groups.close();
       await server.close();
       await log.close();
@@ -120,8 +157,20 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
   };
 }
 
+function sharedEndpoint(config: BrokerConfig): NodeEndpoint | undefined {
+  if (config.sharedAddress === "") return undefined;
+  const at = config.sharedAddress.lastIndexOf(":");
+  return {
+    nodeId: config.nodeId,
+    host: config.sharedAddress.slice(0, at),
+    port: Number(config.sharedAddress.slice(at + 1)),
+  };
+}
+
 export interface EmbeddedOptions {
   dataDir: string;
+  /** "registry": several fronts (processes) share one data directory; see FrontDeps.cluster. */
+  cluster?: "single" | "registry";
   broker?: Record<string, unknown>;
   log?: Partial<LogConfig>;
   logger?: Logger;
@@ -139,6 +188,7 @@ export async function startEmbeddedFront(options: EmbeddedOptions): Promise<Runn
       broker: options.broker,
       log: options.log,
       logger: options.logger,
+      cluster: options.cluster,
       onClose: () => metadataStore.close(),
     });
   } catch (err) {

@@ -35,7 +35,7 @@ export const describeClusterHandler: ApiHandler = {
       errorMessage: null,
       endpointType: ENDPOINT_TYPE_BROKERS,
       clusterId: ctx.clusterId,
-      controllerId: ctx.self().nodeId,
+      controllerId: ctx.routing.controllerId(),
       brokers: ctx
         .liveNodes()
         .map((n) => ({ brokerId: n.nodeId, host: n.host, port: n.port, rack: null })),

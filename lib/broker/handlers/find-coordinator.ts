@@ -1,12 +1,13 @@
 /**
  * FindCoordinator (key 10), versions 0–5.
  *
- * Any front can coordinate any group (group state lives in the metadata store), so the answer
- * is always this front. v0 is advertised because librdkafka gates LZ4 and consumer groups on
- * FindCoordinator 0..0; v4+ batch several keys in one request.
+ * Any front can coordinate any group (group state lives in the metadata store); the answer
+ * is the live front the group id hashes to (lib/broker/routing.ts), so one group's members
+ * meet on one front's cache, and every front gives the same answer. v0 is advertised because
+ * librdkafka gates LZ4 and consumer groups on FindCoordinator 0..0; v4+ batch several keys.
  *
- * Differs from Kafka: until the group APIs land (a later issue), the coordinator answered here
- * serves no group requests; transaction coordinators (key type 1) are likewise not served.
+ * Differs from Kafka: a transaction coordinator (key type 1) is answered the same way, but
+ * Floe has no transactions yet: InitProducerId with a transactional id is refused there.
  */
 import type {
   FindCoordinatorRequest,
@@ -26,27 +27,30 @@ export const findCoordinatorHandler: ApiHandler = {
     req: FindCoordinatorRequest,
     info: RequestInfo,
   ): Promise<FindCoordinatorResponse> {
-    const self = ctx.self();
     if (info.apiVersion < BATCHED_MIN_VERSION) {
+      const node = ctx.routing.coordinator(req.key);
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
-        nodeId: self.nodeId,
-        host: self.host,
-        port: self.port,
+        nodeId: node.nodeId,
+        host: node.host,
+        port: node.port,
       };
     }
     return {
       throttleTimeMs: 0,
-      coordinators: req.coordinatorKeys.map((key) => ({
-        key,
-        nodeId: self.nodeId,
-        host: self.host,
-        port: self.port,
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-      })),
+      coordinators: req.coordinatorKeys.map((key) => {
+        const node = ctx.routing.coordinator(key);
+        return {
+          key,
+          nodeId: node.nodeId,
+          host: node.host,
+          port: node.port,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+        };
+      }),
     };
   },
 };

@@ -26,21 +26,23 @@ export function topicMetadata(
   ctx: BrokerContext,
   topic: TopicRecord,
 ): MetadataResponseMetadataResponseTopic {
-  const leader = ctx.self().nodeId;
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: topic.topicId,
     isInternal: false,
-    partitions: Array.from({ length: topic.partitionCount }, (_, partitionIndex) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex,
-      leaderId: leader,
-      leaderEpoch: LEADER_EPOCH,
-      replicaNodes: [leader],
-      isrNodes: [leader],
-      offlineReplicas: [],
-    })),
+    partitions: Array.from({ length: topic.partitionCount }, (_, partitionIndex) => {
+      const leader = ctx.routing.partitionLeader(topic.topicId, partitionIndex);
+      return {
+        errorCode: ErrorCode.NONE,
+        partitionIndex,
+        leaderId: leader,
+        leaderEpoch: LEADER_EPOCH,
+        replicaNodes: [leader],
+        isrNodes: [leader],
+        offlineReplicas: [],
+      };
+    }),
     topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
   };
 }
@@ -96,7 +98,7 @@ export const metadataHandler: ApiHandler = {
         .liveNodes()
         .map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, rack: null })),
       clusterId: ctx.clusterId,
-      controllerId: ctx.self().nodeId,
+      controllerId: ctx.routing.controllerId(),
       topics,
       clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
     };
