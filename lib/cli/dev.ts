@@ -14,11 +14,14 @@ export async function runDev(values: Options): Promise<number> {
   const front = await startEmbeddedFront({
     dataDir,
     logger,
+    cluster: values.cluster ? "registry" : "single",
     broker: {
       host: String(values.host ?? "127.0.0.1"),
       port: intOption(values, "port", 9092),
       defaultPartitions: intOption(values, "partitions", 1),
       autoCreateTopics: !values["no-auto-create"],
+      ...(values["advertised-host"] ? { advertisedHost: String(values["advertised-host"]) } : {}),
+      ...(values["shared-address"] ? { sharedAddress: String(values["shared-address"]) } : {}),
     },
   });
   console.log(

@@ -2,6 +2,7 @@
  * The `floe` command line.
  *
  *   floe dev [--host H] [--port P] [--data-dir D] [--partitions N] [--no-auto-create] [--log-level L]
+ *            [--cluster] [--advertised-host H] [--shared-address HOST:PORT]
  *   floe topics create NAME [--partitions N] [--config k=v ...]
  *   floe topics list | describe NAME | delete NAME
  *   floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd]   (values from stdin, one per line)
@@ -19,6 +20,10 @@ import { runTopics } from "./topics.ts";
 
 const USAGE = `usage:
   floe dev [--host 127.0.0.1] [--port 9092] [--data-dir ./data] [--partitions 1] [--no-auto-create] [--log-level info]
+      [--cluster]                  several floe dev processes share one --data-dir, each on its own port;
+                                   Metadata names every live one and spreads partitions and groups over them
+      [--advertised-host H]        the host clients are told to connect to (default: --host)
+      [--shared-address HOST:PORT] a load balancer in front of all of them: Metadata names only this address
   floe topics create NAME [--partitions N] [--config k=v ...] [--bootstrap HOST:PORT]
   floe topics list|describe NAME|delete NAME [--bootstrap HOST:PORT]
   floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd] [--bootstrap HOST:PORT]
@@ -46,6 +51,9 @@ async function main(argv: string[]): Promise<number> {
       "data-dir": { type: "string" },
       partitions: { type: "string" },
       "no-auto-create": { type: "boolean" },
+      cluster: { type: "boolean" },
+      "advertised-host": { type: "string" },
+      "shared-address": { type: "string" },
       "log-level": { type: "string" },
       bootstrap: { type: "string", default: "127.0.0.1:9092" },
       config: { type: "string", multiple: true },

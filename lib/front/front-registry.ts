@@ -1,6 +1,7 @@
 /**
  * Fronts find each other through the metadata store: each registers under a store-allocated
- * node id and renews a lease by bumping its sequence number every `leaseMs / 3`. A front judges
+ * node id and renews a lease by bumping its sequence number every `leaseMs / 3` (at most every
+ * second, which is also how often it re-reads the list). A front judges
  * another alive while that front's sequence has moved within `leaseMs` on its OWN clock
  * (DESIGN.md §3: never compare clocks across hosts); one silent for three leases is removed
  * from the store, conditionally on the sequence it last saw, so a front that was only paused
@@ -30,6 +31,8 @@ interface Observed {
 }
 
 const REMOVE_AFTER_LEASES = 3;
+/** New fronts show up in Metadata within about this long, whatever the lease. */
+const MAX_REFRESH_MS = 1_000;
 
 export class FrontRegistry {
   private readonly options: FrontRegistryOptions;
@@ -82,7 +85,7 @@ export class FrontRegistry {
       () => {
         this.busy = this.renewAndRefresh().finally(() => this.schedule());
       },
-      Math.max(10, Math.floor(this.options.leaseMs / 3)),
+      Math.max(10, Math.min(MAX_REFRESH_MS, Math.floor(this.options.leaseMs / 3))),
     );
     this.timer.unref();
   }

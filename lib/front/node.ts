@@ -72,9 +72,7 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
   const liveNodes = (): NodeEndpoint[] => {
     if (shared) return [shared];
     if (!registry) return [endpoint];
-    return registry
-      .liveFronts()
-      .map((f) => ({ nodeId: f.nodeId, host: f.host, port: f.port }));
+    return registry.liveFronts().map((f) => ({ nodeId: f.nodeId, host: f.host, port: f.port }));
   };
   const groups = new GroupCoordinator({
     store: deps.metadataStore,
