@@ -1,0 +1,86 @@
+/**
+ * The single-table key layout of the DynamoDB metadata store (docs/dynamodb-tables.md has the
+ * whole picture: item shapes, access patterns, capacity per operation). Every item has a string
+ * partition key `pk` and a string sort key `sk`; nothing else is indexed (no GSI, no LSI), so
+ * every read the store makes can be strongly consistent.
+ *
+ *   pk                        sk                      item
+ *   CLUSTER                   ID                      cluster id
+ *   COUNTER                   PRODUCER_ID | NODE_ID   atomic counters (UpdateItem ADD)
+ *   TOPIC                     N#<name>                topic record, by name
+ *   TOPIC                     I#<topicId>             name of a topic id (getTopicById)
+ *   P#<topicId>#<partition>   H                       partition head + recent chunk entries
+ *   P#<topicId>#<partition>   C#<lastOffset, 20 dig>  index page: older chunk entries
+ *   GROUP                     G#<groupId>             consumer group record
+ *   O#<groupId>               <partition>#<topic>     committed offset
+ *   FRONT                     N#<nodeId, 10 digits>   front lease
+ *
+ * Everything a partition owns lives under its own pk, so partitions spread over DynamoDB's
+ * physical partitions and a flush touching many partitions is not a hot key. Topic, group and
+ * front records share one pk each so that listing them is a Query, not a Scan of the table.
+ *
+ * TABLE_KEY is for cdk/ (DESIGN.md §4: it imports shared names from lib/), so the deployed table
+ * and the adapter agree on the key names.
+ */
+
+export const TABLE_KEY = Object.freeze({ partitionKey: "pk", sortKey: "sk" });
+
+/** Offsets are 0 … 2^63 - 1: 19 decimal digits; 20 keeps every offset the same width. */
+const OFFSET_DIGITS = 20;
+const MAX_OFFSET_TEXT = "9".repeat(OFFSET_DIGITS);
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+export const CLUSTER_KEY: Key = { pk: "CLUSTER", sk: "ID" };
+export const PRODUCER_ID_COUNTER_KEY: Key = { pk: "COUNTER", sk: "PRODUCER_ID" };
+export const NODE_ID_COUNTER_KEY: Key = { pk: "COUNTER", sk: "NODE_ID" };
+
+export const TOPIC_PK = "TOPIC";
+export const TOPIC_NAME_PREFIX = "N#";
+export const topicNameKey = (name: string): Key => ({ pk: TOPIC_PK, sk: `N#${name}` });
+export const topicIdKey = (topicId: string): Key => ({ pk: TOPIC_PK, sk: `I#${topicId}` });
+
+export const partitionPk = (topicId: string, partition: number): string =>
+  `P#${topicId}#${partition}`;
+export const HEAD_SK = "H";
+export const headKey = (topicId: string, partition: number): Key => ({
+  pk: partitionPk(topicId, partition),
+  sk: HEAD_SK,
+});
+
+/** Index pages sort by the last offset they hold, so "pages with an offset ≥ X" is one range. */
+export const PAGE_SK_PREFIX = "C#";
+export function pageSk(lastOffset: bigint): string {
+  if (lastOffset < 0n) return `${PAGE_SK_PREFIX}${"0".repeat(OFFSET_DIGITS)}`;
+  const text = lastOffset.toString();
+  if (text.length > OFFSET_DIGITS) return `${PAGE_SK_PREFIX}${MAX_OFFSET_TEXT}`;
+  return `${PAGE_SK_PREFIX}${text.padStart(OFFSET_DIGITS, "0")}`;
+}
+export function offsetOfPageSk(sk: string): bigint {
+  return BigInt(sk.slice(PAGE_SK_PREFIX.length));
+}
+
+export const GROUP_PK = "GROUP";
+export const GROUP_SK_PREFIX = "G#";
+export const groupKey = (groupId: string): Key => ({ pk: GROUP_PK, sk: `G#${groupId}` });
+export const groupIdOfSk = (sk: string): string => sk.slice(GROUP_SK_PREFIX.length);
+
+export const offsetsPk = (groupId: string): string => `O#${groupId}`;
+export const offsetKey = (groupId: string, topic: string, partition: number): Key => ({
+  pk: offsetsPk(groupId),
+  sk: `${partition}#${topic}`,
+});
+/** Inverse of offsetKey's sk: the partition is the digits before the first '#'. */
+export function partitionOfOffsetSk(sk: string): { topic: string; partition: number } {
+  const at = sk.indexOf("#");
+  return { partition: Number(sk.slice(0, at)), topic: sk.slice(at + 1) };
+}
+
+export const FRONT_PK = "FRONT";
+export const frontKey = (nodeId: number): Key => ({
+  pk: FRONT_PK,
+  sk: `N#${String(nodeId).padStart(10, "0")}`,
+});

@@ -1,0 +1,211 @@
+/**
+ * MetadataStore on Amazon DynamoDB: the AWS backend's linearization point for offsets, producer
+ * ids, consumer groups and front leases. One table, string pk/sk, on-demand billing; the layout,
+ * access patterns and capacity per operation are in docs/dynamodb-tables.md, the key scheme in
+ * ./keys.ts.
+ *
+ * Every race is resolved by a conditional write on a version-like attribute (head version,
+ * topic version, group version, heartbeat seq), never by a lock; a lost condition becomes the
+ * port's typed outcome carrying the current value, read from the failed write's old image. Every
+ * read that a decision depends on is strongly consistent. SDK exceptions are translated once, in
+ * ./client.ts and ./errors.ts, after the SDK's own retries.
+ *
+ * Durability (invariant 1, DESIGN.md §2): a DynamoDB write is durable (replicated across three
+ * AZs) when the call returns, so a resolved commitPartitions may be acknowledged to producers.
+ *
+ * Cost is counted, not guessed: every call asks for its consumed capacity and records it in
+ * `store.counters` (dynamodb.rcu, dynamodb.wcu, dynamodb.calls.<Operation>, …).
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { AwsConfig } from "../../config/aws-config.ts";
+import { StorageCounters } from "../counters.ts";
+import type {
+  ChunkEntry,
+  CommitOutcome,
+  CommittedOffset,
+  FrontRecord,
+  GroupPartition,
+  GroupRecord,
+  MetadataStore,
+  PartitionCommit,
+  PartitionHead,
+  PartitionKey,
+  TopicRecord,
+} from "../ports.ts";
+import * as chunks from "./chunks.ts";
+import { DynamoTable } from "./client.ts";
+import { commitPartitions } from "./commit.ts";
+import {
+  createDynamoClient,
+  type DynamoClientTuning,
+  type DynamoTableConfig,
+  tableConfigOf,
+} from "./connection.ts";
+import * as fronts from "./fronts.ts";
+import * as groups from "./groups.ts";
+import { HeadCache, readHeads } from "./heads.ts";
+import { PRODUCER_ID_COUNTER_KEY } from "./keys.ts";
+import * as topics from "./topics.ts";
+
+export interface DynamoMetadataStoreOptions {
+  /** Where the table is: the AWS backend's config, or endpoint/region/credentials/table. */
+  config: AwsConfig | DynamoTableConfig;
+  /**
+   * A client to use instead of one built from `config` (its endpoint and credentials win);
+   * the store does not destroy a client it was given.
+   */
+  client?: DynamoDBClient;
+  /** Where capacity and calls are counted; a fresh one by default. */
+  counters?: StorageCounters;
+  /** Retry and timeout settings of the client the store builds. */
+  tuning?: DynamoClientTuning;
+}
+
+export class DynamoMetadataStore implements MetadataStore {
+  readonly counters: StorageCounters;
+  readonly tableName: string;
+  private readonly table: DynamoTable;
+  private readonly heads = new HeadCache();
+
+  private constructor(table: DynamoTable) {
+    this.table = table;
+    this.counters = table.counters;
+    this.tableName = table.name;
+  }
+
+  /** Opens the store on an existing table (see ./table.ts ensureTable); makes no call. */
+  static async open(options: DynamoMetadataStoreOptions): Promise<DynamoMetadataStore> {
+    const config = tableConfigOf(options.config);
+    const client = options.client ?? createDynamoClient(config, options.tuning);
+    const counters = options.counters ?? new StorageCounters();
+    return new DynamoMetadataStore(
+      new DynamoTable(client, config.table, counters, options.client === undefined),
+    );
+  }
+
+  // -- cluster, topics, producer ids -----------------------------------------------------------
+
+  async ensureClusterId(candidate: string): Promise<string> {
+    return topics.ensureClusterId(this.table, candidate);
+  }
+
+  async createTopic(topic: TopicRecord): Promise<void> {
+    return topics.createTopic(this.table, topic);
+  }
+
+  async getTopic(name: string): Promise<TopicRecord | undefined> {
+    return topics.getTopic(this.table, name);
+  }
+
+  async getTopicById(topicId: string): Promise<TopicRecord | undefined> {
+    return topics.getTopicById(this.table, topicId);
+  }
+
+  async listTopics(): Promise<TopicRecord[]> {
+    return topics.listTopics(this.table);
+  }
+
+  async updateTopic(next: TopicRecord, expectedVersion: number): Promise<void> {
+    return topics.updateTopic(this.table, next, expectedVersion);
+  }
+
+  async deleteTopic(name: string): Promise<TopicRecord> {
+    return topics.deleteTopic(this.table, this.heads, name);
+  }
+
+  async allocateProducerId(): Promise<bigint> {
+    return topics.nextCounterValue(this.table, PRODUCER_ID_COUNTER_KEY, 0n, "allocateProducerId");
+  }
+
+  // -- partition logs --------------------------------------------------------------------------
+
+  async getHeads(keys: readonly PartitionKey[]): Promise<PartitionHead[]> {
+    this.table.assertOpen("getHeads");
+    if (keys.length === 0) return [];
+    return (await readHeads(this.table, this.heads, keys, "getHeads")).map((s) => s.head);
+  }
+
+  async commitPartitions(commits: readonly PartitionCommit[]): Promise<CommitOutcome[]> {
+    return commitPartitions(this.table, this.heads, commits);
+  }
+
+  async findChunks(key: PartitionKey, fromOffset: bigint, limit: number): Promise<ChunkEntry[]> {
+    return chunks.findChunks(this.table, this.heads, key, fromOffset, limit);
+  }
+
+  async findChunkByTimestamp(
+    key: PartitionKey,
+    timestampMs: number,
+  ): Promise<ChunkEntry | undefined> {
+    return chunks.findChunkByTimestamp(this.table, this.heads, key, timestampMs);
+  }
+
+  async deleteChunksBelow(key: PartitionKey, offset: bigint): Promise<number> {
+    return chunks.deleteChunksBelow(this.table, this.heads, key, offset);
+  }
+
+  // -- consumer groups -------------------------------------------------------------------------
+
+  async getGroup(groupId: string): Promise<GroupRecord | undefined> {
+    return groups.getGroup(this.table, groupId);
+  }
+
+  async listGroups(): Promise<GroupRecord[]> {
+    return groups.listGroups(this.table);
+  }
+
+  async putGroup(next: GroupRecord, expectedVersion: number): Promise<void> {
+    return groups.putGroup(this.table, next, expectedVersion);
+  }
+
+  async deleteGroup(groupId: string, expectedVersion: number): Promise<void> {
+    return groups.deleteGroup(this.table, groupId, expectedVersion);
+  }
+
+  async commitOffsets(
+    groupId: string,
+    expectedGroupVersion: number,
+    offsets: readonly CommittedOffset[],
+  ): Promise<void> {
+    return groups.commitOffsets(this.table, groupId, expectedGroupVersion, offsets);
+  }
+
+  async fetchOffsets(
+    groupId: string,
+    partitions?: readonly GroupPartition[],
+  ): Promise<CommittedOffset[]> {
+    this.table.assertOpen("fetchOffsets");
+    if (partitions !== undefined && partitions.length === 0) return [];
+    return groups.fetchOffsets(this.table, groupId, partitions);
+  }
+
+  async deleteOffsets(
+    groupId: string,
+    expectedGroupVersion: number,
+    partitions: readonly GroupPartition[],
+  ): Promise<void> {
+    return groups.deleteOffsets(this.table, groupId, expectedGroupVersion, partitions);
+  }
+
+  // -- fronts ----------------------------------------------------------------------------------
+
+  async registerFront(front: Omit<FrontRecord, "nodeId" | "heartbeatSeq">): Promise<FrontRecord> {
+    return fronts.registerFront(this.table, front);
+  }
+
+  async renewFront(nodeId: number, expectedSeq: number): Promise<void> {
+    return fronts.renewFront(this.table, nodeId, expectedSeq);
+  }
+
+  async listFronts(): Promise<FrontRecord[]> {
+    return fronts.listFronts(this.table);
+  }
+
+  async removeFront(nodeId: number, expectedSeq: number): Promise<void> {
+    return fronts.removeFront(this.table, nodeId, expectedSeq);
+  }
+
+  async close(): Promise<void> {
+    this.table.close();
+  }
+}

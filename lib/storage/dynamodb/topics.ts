@@ -1,0 +1,174 @@
+/**
+ * Cluster id, topics and producer ids on DynamoDB.
+ *
+ * A topic is two items under pk TOPIC: the record by name (N#<name>) and a pointer from its id
+ * (I#<topicId> → name), created together by one TransactWriteItems so that neither a name nor
+ * an id can be taken twice; getTopicById follows the pointer and checks the id it finds.
+ * Listing is a Query of the TOPIC partition, never a Scan. Topic changes are rare, so the 2×
+ * cost of a transaction does not matter here.
+ *
+ * deleteTopic removes the two records (conditional on the version read, so a concurrent update
+ * is not silently lost), then eagerly deletes the heads and index pages of partitions
+ * 0 … partitionCount - 1. Topic ids are never reused, so if the host dies between the two
+ * steps the leftovers are unreachable garbage (no name leads to them), not a wrong answer for
+ * a new topic of the same name; a sweeper can find them as P#<id> items whose id has no
+ * I#<id> record.
+ *
+ * Counters (producer ids, node ids) are single items bumped with UpdateItem ADD, which DynamoDB
+ * applies atomically: no two callers ever see the same value.
+ */
+import { TopicExistsError, UnknownTopicError, VersionConflictError } from "../errors.ts";
+import type { TopicRecord } from "../ports.ts";
+import { deletePartitionData } from "./chunks.ts";
+import type { DynamoTable } from "./client.ts";
+import { mapLimit } from "./concurrency.ts";
+import type { HeadCache } from "./heads.ts";
+import { keyAttributes, N, S, str, topicFromItem, topicItem } from "./items.ts";
+import {
+  CLUSTER_KEY,
+  type Key,
+  TOPIC_NAME_PREFIX,
+  TOPIC_PK,
+  topicIdKey,
+  topicNameKey,
+} from "./keys.ts";
+
+const DELETE_ATTEMPTS = 10;
+const PARTITION_DELETE_CONCURRENCY = 16;
+
+export async function ensureClusterId(table: DynamoTable, candidate: string): Promise<string> {
+  const result = await table.update(
+    CLUSTER_KEY,
+    "SET cid = if_not_exists(cid, :c)",
+    "ensureClusterId",
+    {
+      values: { ":c": S(candidate) },
+      returnNew: true,
+    },
+  );
+  if (!result.ok || result.attributes === undefined) {
+    throw new Error("ensureClusterId: DynamoDB returned no cluster id");
+  }
+  return str(result.attributes, "cid");
+}
+
+/** The next value of a counter item, from `first` on: first, first + 1, … */
+export async function nextCounterValue(
+  table: DynamoTable,
+  key: Key,
+  first: bigint,
+  what: string,
+): Promise<bigint> {
+  const result = await table.update(key, "ADD n :one", what, {
+    values: { ":one": N(1) },
+    returnNew: true,
+  });
+  if (!result.ok || result.attributes?.n?.N === undefined) {
+    throw new Error(`${what}: DynamoDB returned no counter value`);
+  }
+  return first + BigInt(result.attributes.n.N) - 1n;
+}
+
+export async function createTopic(table: DynamoTable, topic: TopicRecord): Promise<void> {
+  if (topic.version !== 1) {
+    throw new RangeError(`createTopic: a new topic starts at version 1, got ${topic.version}`);
+  }
+  const result = await table.transactWrite(
+    [
+      { put: topicItem(topic), condition: "attribute_not_exists(pk)" },
+      {
+        put: { ...keyAttributes(topicIdKey(topic.topicId)), n: S(topic.name) },
+        condition: "attribute_not_exists(pk)",
+      },
+    ],
+    "createTopic",
+  );
+  if (result.ok) return;
+  if (result.reasons[0]?.Code === "ConditionalCheckFailed") throw new TopicExistsError(topic.name);
+  throw new Error(`createTopic ${topic.name}: topic id ${topic.topicId} is already used`);
+}
+
+export async function getTopic(table: DynamoTable, name: string): Promise<TopicRecord | undefined> {
+  const item = await table.get(topicNameKey(name), "getTopic");
+  return item === undefined ? undefined : topicFromItem(item);
+}
+
+export async function getTopicById(
+  table: DynamoTable,
+  topicId: string,
+): Promise<TopicRecord | undefined> {
+  const pointer = await table.get(topicIdKey(topicId), "getTopicById");
+  if (pointer === undefined) return undefined;
+  const topic = await getTopic(table, str(pointer, "n"));
+  return topic?.topicId === topicId ? topic : undefined;
+}
+
+export async function listTopics(table: DynamoTable): Promise<TopicRecord[]> {
+  const topics: TopicRecord[] = [];
+  const items = table.query(
+    {
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": S(TOPIC_PK), ":prefix": S(TOPIC_NAME_PREFIX) },
+    },
+    "listTopics",
+  );
+  for await (const item of items) topics.push(topicFromItem(item));
+  return topics;
+}
+
+export async function updateTopic(
+  table: DynamoTable,
+  next: TopicRecord,
+  expectedVersion: number,
+): Promise<void> {
+  if (next.version !== expectedVersion + 1) {
+    throw new RangeError(
+      `updateTopic ${next.name}: version must be ${expectedVersion + 1}, got ${next.version}`,
+    );
+  }
+  // Same name, other id: the topic was deleted and recreated since the caller read it.
+  const result = await table.put(topicItem(next), "updateTopic", {
+    condition: "v = :ev AND tid = :tid",
+    values: { ":ev": N(expectedVersion), ":tid": S(next.topicId) },
+  });
+  if (result.ok) return;
+  const current = result.old === undefined ? undefined : topicFromItem(result.old);
+  throw new VersionConflictError<TopicRecord | undefined>(
+    `topic ${next.name} (${next.topicId}): expected version ${expectedVersion}, found ` +
+      (current ? `version ${current.version} of ${current.topicId}` : "no topic"),
+    current,
+  );
+}
+
+export async function deleteTopic(
+  table: DynamoTable,
+  cache: HeadCache,
+  name: string,
+): Promise<TopicRecord> {
+  for (let attempt = 0; attempt < DELETE_ATTEMPTS; attempt++) {
+    const item = await table.get(topicNameKey(name), "deleteTopic");
+    if (item === undefined) throw new UnknownTopicError(name);
+    const topic = topicFromItem(item);
+    const result = await table.transactWrite(
+      [
+        {
+          delete: topicNameKey(name),
+          condition: "v = :v AND tid = :tid",
+          values: { ":v": N(topic.version), ":tid": S(topic.topicId) },
+        },
+        { delete: topicIdKey(topic.topicId) },
+      ],
+      "deleteTopic",
+    );
+    if (!result.ok) continue; // updated or deleted meanwhile: read again
+    const partitions = Array.from({ length: topic.partitionCount }, (_, partition) => partition);
+    await mapLimit(partitions, PARTITION_DELETE_CONCURRENCY, (partition) =>
+      deletePartitionData(table, cache, { topicId: topic.topicId, partition }),
+    );
+    return topic;
+  }
+  throw new VersionConflictError<TopicRecord | undefined>(
+    `deleteTopic ${name}: the topic kept changing (${DELETE_ATTEMPTS} attempts)`,
+    undefined,
+  );
+}
