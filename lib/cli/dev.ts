@@ -1,31 +1,62 @@
-/** `floe dev`: the embedded stack (segments in a directory, metadata in SQLite) on one port. */
+/**
+ * `floe dev`: a front on one port, by default on the embedded backend (segments in a
+ * directory, metadata in SQLite). `--backend aws` (and `floe front`, which is the same) runs
+ * it on S3 + DynamoDB instead, configured by the standard AWS environment variables
+ * (lib/config/aws-config.ts), registered with the other fronts over the same table.
+ */
 import { resolve } from "node:path";
-import { startEmbeddedFront } from "../front/node.ts";
-import { createLogger, type LogLevel } from "../logger.ts";
+import { awsConfigFromEnv } from "../config/aws-config.ts";
+import { startAwsFront } from "../front/aws.ts";
+import { type RunningFront, startEmbeddedFront } from "../front/node.ts";
+import { createLogger, type Logger, type LogLevel } from "../logger.ts";
 import { intOption, type Options } from "./args.ts";
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
-export async function runDev(values: Options): Promise<number> {
-  const level = String(values["log-level"] ?? process.env.FLOE_LOG_LEVEL ?? "info") as LogLevel;
-  if (!LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LEVELS.join(", ")}`);
-  const logger = createLogger(level);
+function brokerSettings(values: Options): Record<string, unknown> {
+  return {
+    host: String(values.host ?? "127.0.0.1"),
+    port: intOption(values, "port", 9092),
+    defaultPartitions: intOption(values, "partitions", 1),
+    autoCreateTopics: !values["no-auto-create"],
+    ...(values["advertised-host"] ? { advertisedHost: String(values["advertised-host"]) } : {}),
+    ...(values["shared-address"] ? { sharedAddress: String(values["shared-address"]) } : {}),
+  };
+}
+
+async function start(
+  values: Options,
+  backend: string,
+  logger: Logger,
+): Promise<[RunningFront, string]> {
+  if (backend === "aws") {
+    const aws = awsConfigFromEnv(process.env);
+    const front = await startAwsFront({
+      aws,
+      logger,
+      broker: brokerSettings(values),
+      createResources: Boolean(values["create-resources"]),
+    });
+    return [front, `s3://${aws.bucket}, DynamoDB table ${aws.table}`];
+  }
+  if (backend !== "embedded") throw new Error(`--backend must be embedded or aws, got ${backend}`);
   const dataDir = resolve(String(values["data-dir"] ?? "data"));
   const front = await startEmbeddedFront({
     dataDir,
     logger,
     cluster: values.cluster ? "registry" : "single",
-    broker: {
-      host: String(values.host ?? "127.0.0.1"),
-      port: intOption(values, "port", 9092),
-      defaultPartitions: intOption(values, "partitions", 1),
-      autoCreateTopics: !values["no-auto-create"],
-      ...(values["advertised-host"] ? { advertisedHost: String(values["advertised-host"]) } : {}),
-      ...(values["shared-address"] ? { sharedAddress: String(values["shared-address"]) } : {}),
-    },
+    broker: brokerSettings(values),
   });
+  return [front, dataDir];
+}
+
+export async function runDev(values: Options, defaultBackend = "embedded"): Promise<number> {
+  const level = String(values["log-level"] ?? process.env.FLOE_LOG_LEVEL ?? "info") as LogLevel;
+  if (!LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LEVELS.join(", ")}`);
+  const logger = createLogger(level);
+  const [front, where] = await start(values, String(values.backend ?? defaultBackend), logger);
   console.log(
-    `Floe is serving Kafka on ${front.endpoint.host}:${front.endpoint.port} (data in ${dataDir}). Ctrl-C stops it.`,
+    `Floe is serving Kafka on ${front.endpoint.host}:${front.endpoint.port} as node ${front.endpoint.nodeId} (data in ${where}). Ctrl-C stops it.`,
   );
   await new Promise<void>((resolveStop) => {
     const stop = (): void => {

@@ -2,7 +2,9 @@
  * The `floe` command line.
  *
  *   floe dev [--host H] [--port P] [--data-dir D] [--partitions N] [--no-auto-create] [--log-level L]
- *            [--cluster] [--advertised-host H] [--shared-address HOST:PORT]
+ *            [--cluster] [--advertised-host H] [--shared-address HOST:PORT] [--backend embedded|aws]
+ *            [--create-resources]
+ *   floe front [options of dev]     (= floe dev --backend aws)
  *   floe topics create NAME [--partitions N] [--config k=v ...]
  *   floe topics list | describe NAME | delete NAME
  *   floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd]   (values from stdin, one per line)
@@ -24,6 +26,11 @@ const USAGE = `usage:
                                    Metadata names every live one and spreads partitions and groups over them
       [--advertised-host H]        the host clients are told to connect to (default: --host)
       [--shared-address HOST:PORT] a load balancer in front of all of them: Metadata names only this address
+      [--backend embedded|aws]     aws: S3 + DynamoDB from the standard AWS environment (AWS_REGION,
+                                   AWS_ENDPOINT_URL[_S3|_DYNAMODB], credentials) plus FLOE_S3_BUCKET and
+                                   FLOE_DYNAMODB_TABLE; always several-front (--cluster) mode
+      [--create-resources]         aws: create the bucket and table when missing (emulators, LocalStack)
+  floe front [same options]        floe dev --backend aws: one stateless front of a deployment
   floe topics create NAME [--partitions N] [--config k=v ...] [--bootstrap HOST:PORT]
   floe topics list|describe NAME|delete NAME [--bootstrap HOST:PORT]
   floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd] [--bootstrap HOST:PORT]
@@ -52,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       partitions: { type: "string" },
       "no-auto-create": { type: "boolean" },
       cluster: { type: "boolean" },
+      backend: { type: "string" },
+      "create-resources": { type: "boolean" },
       "advertised-host": { type: "string" },
       "shared-address": { type: "string" },
       "log-level": { type: "string" },
@@ -75,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "dev":
       return runDev(values);
+    case "front":
+      return runDev(values, "aws");
     case "topics":
       return runTopics(positionals, values);
     case "produce":

@@ -1,0 +1,68 @@
+/**
+ * A front on the AWS backend: segment objects in S3, metadata in DynamoDB, registered with the
+ * other fronts through front leases (several fronts share one bucket and one table). What
+ * `floe front` runs in ECS and `floe dev --backend aws` runs against the emulators or
+ * LocalStack; the endpoints come from the standard AWS settings (lib/config/aws-config.ts).
+ */
+import type { LogConfig } from "../broker/log/log-config.ts";
+import type { AwsConfig } from "../config/aws-config.ts";
+import { type Logger, silentLogger } from "../logger.ts";
+import { StorageCounters } from "../storage/counters.ts";
+import { createDynamoClient, tableConfigOf } from "../storage/dynamodb/client.ts";
+import { DynamoMetadataStore } from "../storage/dynamodb/metadata-store.ts";
+import { ensureTable } from "../storage/dynamodb/table.ts";
+import { S3ObjectStore } from "../storage/s3/object-store.ts";
+import { type RunningFront, startFront } from "./node.ts";
+
+export interface AwsFrontOptions {
+  aws: AwsConfig;
+  broker?: Record<string, unknown>;
+  log?: Partial<LogConfig>;
+  logger?: Logger;
+  /** Create the bucket and table when missing (emulators, a fresh dev account); CDK owns them in AWS. */
+  createResources?: boolean;
+  /** Both adapters count into this (S3 requests, DynamoDB units): the front's cost counters. */
+  counters?: StorageCounters;
+}
+
+export interface RunningAwsFront extends RunningFront {
+  readonly counters: StorageCounters;
+}
+
+export async function startAwsFront(options: AwsFrontOptions): Promise<RunningAwsFront> {
+  const logger = options.logger ?? silentLogger;
+  const counters = options.counters ?? new StorageCounters();
+  const objectStore = S3ObjectStore.fromAwsConfig(options.aws, { counters });
+  const dynamo = createDynamoClient(tableConfigOf(options.aws));
+  if (options.createResources) {
+    await objectStore.ensureBucket();
+    if (await ensureTable(dynamo, options.aws.table)) {
+      logger.info("created DynamoDB table", { table: options.aws.table });
+    }
+  }
+  const metadataStore = await DynamoMetadataStore.open({
+    config: options.aws,
+    client: dynamo,
+    counters,
+  });
+  const release = async () => {
+    await metadataStore.close();
+    dynamo.destroy();
+    objectStore.destroy();
+  };
+  try {
+    const front = await startFront({
+      objectStore,
+      metadataStore,
+      broker: options.broker,
+      log: options.log,
+      logger,
+      cluster: "registry",
+      onClose: release,
+    });
+    return { ...front, counters };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
