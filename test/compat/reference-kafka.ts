@@ -124,7 +124,9 @@ export async function startReferenceKafka(
   writeFileSync(log4jFile, LOG4J2(dir));
 
   // Kafka's Uuid: 16 random bytes, URL-safe base64 without padding (what `random-uuid` prints).
-  const clusterId = randomBytes(16).toString("base64url");
+  // Like Uuid.randomUuid(), never one starting with "-": StorageTool would parse it as an option.
+  let clusterId = randomBytes(16).toString("base64url");
+  while (clusterId.startsWith("-")) clusterId = randomBytes(16).toString("base64url");
   const jvmLog = `-Dlog4j2.configurationFile=${log4jFile}`;
   const format = await runProcess(
     java,

@@ -7,8 +7,11 @@
 //	consume: --partitions P --expect N [--timeout-ms 60000]
 //	seek:    --partition p --seek earliest|latest|offset:<n>|timestamp:<ms> --expect N
 //	         [--idle-ms 10000] [--timeout-ms 60000]
+//	group:   --group G [--assignor ...] [--instance-id ID] [--session-timeout-ms N]
+//	         [--expect-total N] [--idle-ms N] [--commit auto|sync]   (see group.go)
 //
-// Output: one JSON line per acknowledged (produce) or received (consume/seek) record.
+// Output: one JSON line per acknowledged (produce) or received (consume/seek) record; group
+// mode prints the event lines of test/compat/groups/events.ts.
 // Exit: 0 ok, 1 error, 2 usage, 3 consume timed out before --expect records arrived.
 package main
 
@@ -106,6 +109,8 @@ func main() {
 			offsets[p] = kgo.NewOffset().AtStart()
 		}
 		code = consume(bootstrap, topic, offsets, num("expect", ""), num("timeout-ms", "60000"), 0)
+	case "group":
+		code = runGroup(args, bootstrap, topic, num)
 	case "seek":
 		seek := req("seek")
 		var off kgo.Offset

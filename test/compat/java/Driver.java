@@ -6,10 +6,13 @@
 //   consume: --partitions P --expect N [--timeout-ms 60000]
 //   seek:    --partition p --seek earliest|latest|offset:<n>|timestamp:<ms> --expect N
 //            [--idle-ms 10000] [--timeout-ms 60000]
-// Output: one JSON line per acknowledged (produce) or received (consume/seek) record.
+//   group:   --group G [--assignor ...] [--instance-id ID] [--session-timeout-ms N]
+//            [--expect-total N] [--idle-ms N] [--commit auto|sync]   (see GroupMode.java)
+// Output: one JSON line per acknowledged (produce) or received (consume/seek) record; group
+// mode prints the event lines of test/compat/groups/events.ts.
 // Exit: 0 ok, 1 error, 2 usage, 3 consume timed out before --expect records arrived.
 //
-// Compiled with plain javac by scripts/setup-test-deps.sh; the classpath comes from pom.xml.
+// Compiled (with GroupMode.java) by plain javac in scripts/setup-test-deps.sh; the classpath comes from pom.xml.
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -71,6 +74,7 @@ public final class Driver {
         case "produce" -> code = produce(args);
         case "consume" -> code = consume(args);
         case "seek" -> code = seek(args);
+        case "group" -> code = GroupMode.run(args);
         default -> {
           usage("unknown --mode " + mode);
           code = 2;

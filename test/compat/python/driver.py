@@ -6,7 +6,10 @@ CLI contract and record spec: see test/compat/record-spec.ts and test/compat/dri
   consume: --partitions P --expect N [--timeout-ms 60000]
   seek:    --partition p --seek earliest|latest|offset:<n>|timestamp:<ms> --expect N
            [--idle-ms 10000] [--timeout-ms 60000]
-Output: one JSON line per acknowledged (produce) or received (consume/seek) record.
+  group:   --group G [--assignor ...] [--instance-id ID] [--session-timeout-ms N]
+           [--expect-total N] [--idle-ms N] [--commit auto|sync]   (see group.py)
+Output: one JSON line per acknowledged (produce) or received (consume/seek) record; group mode
+prints the event lines of test/compat/groups/events.ts.
 Exit: 0 ok, 1 error, 2 usage, 3 consume timed out before --expect records arrived.
 """
 
@@ -218,6 +221,12 @@ def main() -> None:
             code = consume(args)
         elif mode == "seek":
             code = seek(args)
+        elif mode == "group":
+            import group as group_mode  # next to this file
+
+            for k in ("bootstrap", "topic", "group"):
+                req(args, k)
+            code = group_mode.group(args, die)
         else:
             die(2, f"unknown --mode {mode!r}")
             return
