@@ -336,10 +336,19 @@ export class GroupCoordinator {
   private async advance(ag: ActiveGroup): Promise<void> {
     const now = this.now();
     ag.observer.observe(ag.group, now);
-    await this.mutate(ag, (g) => {
+    const completed = await this.mutate(ag, (g) => {
       ag.observer.observe(g, now);
-      return { next: ag.observer.dueChange(g, now), outcome: undefined };
+      const next = ag.observer.dueChange(g, now);
+      return { next, outcome: next !== null && next.generationId > g.generationId };
     });
+    if (completed) {
+      this.logger.info("rebalance completed", {
+        groupId: ag.group.groupId,
+        generationId: ag.group.generationId,
+        state: ag.group.state,
+        members: ag.group.members.length,
+      });
+    }
     ag.observer.observe(ag.group, now);
     this.resolveParked(ag);
   }
