@@ -12,15 +12,8 @@
  * resets the group to the earliest offsets once it is empty, and deletes it. It logs the Kafka
  * APIs and versions each command sent: the contract a broker must serve.
  *
- * The target is a parameter. floe-groups-reference.test.ts runs it against Apache Kafka 4.1.1;
- * once Floe serves consumer groups, test/cli/floe-groups.test.ts runs it against `floe dev`:
- *
- *   import { startFloeProcess } from "../helpers/floe-process.ts";
- *   import { defineGroupsCliSuite } from "./floe-groups-suite.ts";
- *   defineGroupsCliSuite("floe dev", async () => {
- *     const floe = await startFloeProcess();
- *     return { bootstrap: floe.bootstrap, stop: () => floe.kill() };
- *   });
+ * The target is a parameter: floe-groups.test.ts runs it against `floe dev`,
+ * floe-groups-reference.test.ts against Apache Kafka 4.1.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster } from "../../lib/client/cluster.ts";
