@@ -6,6 +6,7 @@ import type { BrokerConfig } from "../config/broker-config.ts";
 import type { MetadataStore } from "../storage/ports.ts";
 import type { GroupCoordinator } from "./groups/coordinator.ts";
 import type { LogService } from "./log/log-service.ts";
+import type { ProduceOrder } from "./produce-order.ts";
 import type { Routing } from "./routing.ts";
 import type { TopicRegistry } from "./topics/topic-registry.ts";
 
@@ -38,6 +39,8 @@ export interface RequestInfo {
   clientId: string | null;
   /** The client's address as Kafka reports it in DescribeGroups ("/127.0.0.1"). */
   clientHost: string;
+  /** The connection's Produce line (./produce-order.ts); absent for hosts without connections. */
+  produceOrder?: ProduceOrder;
 }
 
 export interface ApiHandler {

@@ -21,6 +21,7 @@ import { Writer } from "../protocol/primitives/writer.ts";
 import type { ApiHandler, BrokerContext } from "./context.ts";
 import { ErrorCode } from "./error-codes.ts";
 import { apiVersionsBody } from "./handlers/api-versions.ts";
+import type { ProduceOrder } from "./produce-order.ts";
 
 export type DispatchResult =
   | { kind: "respond"; frame: Buffer[]; apiKey: number }
@@ -41,7 +42,15 @@ export class Dispatcher {
     for (const h of handlers) this.handlers.set(h.apiKey, h);
   }
 
-  async dispatch(frame: Buffer, clientHost = ""): Promise<DispatchResult> {
+  /**
+   * `produceOrder` is the connection's (one per connection, ./produce-order.ts): the handler is
+   * called synchronously, in frame order, so requests can take their place in it on arrival.
+   */
+  async dispatch(
+    frame: Buffer,
+    clientHost = "",
+    produceOrder?: ProduceOrder,
+  ): Promise<DispatchResult> {
     if (frame.length < MIN_HEADER_BYTES)
       return { kind: "close", reason: "frame shorter than a request header" };
     const apiKey = frame.readInt16BE(0);
@@ -80,6 +89,7 @@ export class Dispatcher {
         correlationId,
         clientId,
         clientHost,
+        produceOrder,
       });
     } catch (err) {
       this.logger.error("handler failed", { api: codec.api.name, apiVersion, err });

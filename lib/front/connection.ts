@@ -1,12 +1,14 @@
 /**
  * One client connection: splits the byte stream into size-prefixed frames, dispatches them
  * concurrently, and writes responses strictly in request order (Java fails the connection on
- * any reordering). A request that closes the connection (unknown API, bad frame) is honoured
- * after the responses before it have been written. Backpressure: reading pauses while too many
- * requests are in flight or the socket's write buffer is full.
+ * any reordering); Produce requests also reach the log in request order (ProduceOrder). A
+ * request that closes the connection (unknown API, bad frame) is honoured after the responses
+ * before it have been written. Backpressure: reading pauses while too many requests are in
+ * flight or the socket's write buffer is full.
  */
 import type { Socket } from "node:net";
 import type { Dispatcher, DispatchResult } from "../broker/dispatch.ts";
+import { ProduceOrder } from "../broker/produce-order.ts";
 import type { Logger } from "../logger.ts";
 
 export interface ConnectionLimits {
@@ -28,6 +30,8 @@ export class Connection {
   private readonly limits: ConnectionLimits;
   private readonly logger: Logger;
   private readonly clientHost: string;
+  /** Produce requests reach the log in arrival order, though handled concurrently. */
+  private readonly produceOrder = new ProduceOrder();
 
   constructor(socket: Socket, dispatcher: Dispatcher, limits: ConnectionLimits, logger: Logger) {
     this.socket = socket;
@@ -88,7 +92,7 @@ export class Connection {
     const slot: Slot = { result: undefined };
     this.queue.push(slot);
     if (this.queue.length >= this.limits.maxInFlightRequests) this.socket.pause();
-    this.dispatcher.dispatch(frame, this.clientHost).then(
+    this.dispatcher.dispatch(frame, this.clientHost, this.produceOrder).then(
       (result) => {
         slot.result = result;
         this.flush();

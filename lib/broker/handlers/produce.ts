@@ -6,7 +6,8 @@
  * segment object is durable AND the chunk is committed (invariant 1, enforced in
  * lib/broker/log). acks=0 sends no response at all, but the records are stored exactly as for
  * acks=1/-1 — Floe has no weaker durability level. An idempotent retry inside the five-batch
- * window is answered with its original offset.
+ * window is answered with its original offset. A connection's Produce requests are handed to
+ * the log in the order they arrived, though handled concurrently (../produce-order.ts).
  *
  * Differs from Kafka: versions 0–2 are advertised only because librdkafka enables gzip/snappy/
  * lz4 when Produce v0 is in range (KAFKA-18659); they carry old message formats and are
@@ -24,6 +25,7 @@ import {
   RecordBatchError,
   validateProduceRecords,
 } from "../../protocol/records/index.ts";
+import type { PartitionKey } from "../../storage/ports.ts";
 import type { ApiHandler, BrokerContext, RequestInfo } from "../context.ts";
 import { ErrorCode } from "../error-codes.ts";
 import { topicConfigValue } from "../topics/topic-configs.ts";
@@ -47,20 +49,42 @@ function failed(
   };
 }
 
-async function producePartition(
+/** A partition of the request: answered already (refused), or an append to hand to the log. */
+type Prepared =
+  | { kind: "answer"; response: ProduceResponsePartitionProduceResponse }
+  | {
+      kind: "append";
+      index: number;
+      key: PartitionKey;
+      records: Buffer;
+      batches: BatchView[];
+    };
+
+/** Everything before the append: topic lookup (async) and validation. */
+async function preparePartition(
   ctx: BrokerContext,
   topicName: string,
   index: number,
   records: Buffer | null,
   version: number,
-): Promise<ProduceResponsePartitionProduceResponse> {
-  if (version < FIRST_SERVED_VERSION) return failed(index, ErrorCode.UNSUPPORTED_VERSION);
-  const topic = await ctx.topics.byName(topicName);
+): Promise<Prepared> {
+  const answer = (response: ProduceResponsePartitionProduceResponse): Prepared => ({
+    kind: "answer",
+    response,
+  });
+  if (version < FIRST_SERVED_VERSION) return answer(failed(index, ErrorCode.UNSUPPORTED_VERSION));
+  let topic: Awaited<ReturnType<BrokerContext["topics"]["byName"]>>;
+  try {
+    topic = await ctx.topics.byName(topicName);
+  } catch (err) {
+    // The metadata store failed (throttled, unreachable): retriable for this partition only.
+    return answer(failed(index, storageErrorCode(err), messageOf(err)));
+  }
   if (!topic || index < 0 || index >= topic.partitionCount) {
-    return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    return answer(failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   }
   if (records === null || records.length === 0) {
-    return failed(index, ErrorCode.CORRUPT_MESSAGE, "no record batches");
+    return answer(failed(index, ErrorCode.CORRUPT_MESSAGE, "no record batches"));
   }
   const maxMessageBytes = topic.configs["max.message.bytes"]
     ? Number(topicConfigValue(topic.configs, "max.message.bytes"))
@@ -72,25 +96,40 @@ async function producePartition(
       zstdAllowed: version >= ZSTD_MIN_VERSION,
     });
   } catch (err) {
-    if (err instanceof RecordBatchError) return failed(index, err.errorCode, err.message);
+    if (err instanceof RecordBatchError) return answer(failed(index, err.errorCode, err.message));
     throw err;
   }
   if (batches.length !== 1) {
     // Kafka's ProduceRequest.validateRecords: v3+ carry exactly one batch per partition.
-    return failed(
-      index,
-      ErrorCode.INVALID_RECORD,
-      "Produce requests with version 3 or later are only allowed to contain exactly one record batch.",
+    return answer(
+      failed(
+        index,
+        ErrorCode.INVALID_RECORD,
+        "Produce requests with version 3 or later are only allowed to contain exactly one record batch.",
+      ),
     );
   }
+  return {
+    kind: "append",
+    index,
+    key: { topicId: topic.topicId, partition: index },
+    records,
+    batches,
+  };
+}
+
+/**
+ * Hands one partition's batches to the log. The log enqueues them synchronously, before this
+ * returns its promise, which is what keeps a connection's appends in arrival order.
+ */
+async function appendPartition(
+  ctx: BrokerContext,
+  p: Extract<Prepared, { kind: "append" }>,
+): Promise<ProduceResponsePartitionProduceResponse> {
   try {
-    const outcome = await ctx.log.append(
-      { topicId: topic.topicId, partition: index },
-      records,
-      batches,
-    );
+    const outcome = await ctx.log.append(p.key, p.records, p.batches);
     return {
-      index,
+      index: p.index,
       errorCode: outcome.errorCode,
       baseOffset: outcome.errorCode === ErrorCode.NONE ? outcome.baseOffset : -1n,
       logAppendTimeMs: -1n,
@@ -98,9 +137,12 @@ async function producePartition(
       errorMessage: outcome.errorMessage ?? null,
     };
   } catch (err) {
-    const code = storageErrorCode(err);
-    return failed(index, code, err instanceof Error ? err.message : String(err));
+    return failed(p.index, storageErrorCode(err), messageOf(err));
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export const produceHandler: ApiHandler = {
@@ -113,16 +155,38 @@ export const produceHandler: ApiHandler = {
     info: RequestInfo,
   ): Promise<ProduceResponse | null> {
     const acks = req.acks;
-    const responses: ProduceResponseTopicProduceResponse[] = await Promise.all(
-      req.topicData.map(async (topic) => ({
-        name: topic.name,
-        partitionResponses: await Promise.all(
-          topic.partitionData.map((p) =>
-            acks === 0 || acks === 1 || acks === -1
-              ? producePartition(ctx, topic.name, p.index, p.records, info.apiVersion)
-              : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS),
+    // Our place in the connection's line, taken before the first await (../produce-order.ts).
+    const turn = info.produceOrder?.enter();
+    let started: Promise<ProduceResponsePartitionProduceResponse>[][];
+    try {
+      const prepared = await Promise.all(
+        req.topicData.map((topic) =>
+          Promise.all(
+            topic.partitionData.map((p) =>
+              acks === 0 || acks === 1 || acks === -1
+                ? preparePartition(ctx, topic.name, p.index, p.records, info.apiVersion)
+                : ({
+                    kind: "answer",
+                    response: failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS),
+                  } satisfies Prepared),
+            ),
           ),
         ),
+      );
+      await turn?.ready;
+      // No await from here until every append is enqueued, in request order.
+      started = prepared.map((partitions) =>
+        partitions.map((p) =>
+          p.kind === "append" ? appendPartition(ctx, p) : Promise.resolve(p.response),
+        ),
+      );
+    } finally {
+      turn?.leave();
+    }
+    const responses: ProduceResponseTopicProduceResponse[] = await Promise.all(
+      req.topicData.map(async (topic, i) => ({
+        name: topic.name,
+        partitionResponses: await Promise.all(started[i]),
       })),
     );
     if (acks === 0) return null;
