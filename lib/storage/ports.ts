@@ -230,6 +230,18 @@ export interface MetadataStore {
   /** Deletes index entries wholly below `offset` (after DeleteRecords/retention moved the log start). */
   deleteChunksBelow(key: PartitionKey, offset: bigint): Promise<number>;
 
+  /**
+   * Whether a chunk entry of one of `partitions` names `segmentKey`: the orphan collector's test
+   * (lib/broker/log/orphan-gc.ts) before it deletes a segment object. `partitions` are the ones
+   * the segment's footer names — only they can hold entries of it — so a backend looks nowhere
+   * else, and entries of other partitions never count. Entries gone with deleteChunksBelow or
+   * deleteTopic do not count; an entry deleteChunksBelow left (lastOffset ≥ its offset) does.
+   * Strongly consistent: every entry committed before the call is seen. The cost may grow with
+   * the partitions' index length (docs/dynamodb-tables.md §3); the collector calls it only for
+   * objects older than its grace period.
+   */
+  segmentReferenced(segmentKey: string, partitions: readonly PartitionKey[]): Promise<boolean>;
+
   // -- producers -------------------------------------------------------------------------------
   /** A producer id never handed out before, by any host. */
   allocateProducerId(): Promise<bigint>;

@@ -249,6 +249,47 @@ export function dynamoAdapterSpecs(fresh: Fresh, connection: Connection): void {
         expect(await store.findChunks(key, 0n, 10)).toEqual(next.chunks);
       }, 120_000);
 
+      it("answers segmentReferenced exactly across pages and cuts, at the cost of what it reads", async () => {
+        const { store } = await open();
+        const key = { topicId: randomUUID(), partition: 0 };
+        const chunks = await appendChunks(store, key, 10 * CHUNKS_PER_PAGE + 3);
+        const calls = () => ({
+          get: store.counters.get("dynamodb.calls.GetItem"),
+          query: store.counters.get("dynamodb.calls.Query"),
+        });
+        // The newest entries are inline: the head alone answers.
+        let before = calls();
+        expect(await store.segmentReferenced(chunks.at(-1)!.segmentKey, [key])).toBe(true);
+        expect(calls()).toEqual({ get: before.get + 1, query: before.query });
+        // An unreferenced key reads the head and every page; 10 pages fit one Query.
+        before = calls();
+        expect(await store.segmentReferenced("seg none", [key])).toBe(false);
+        expect(calls()).toEqual({ get: before.get + 1, query: before.query + 1 });
+
+        for (const cut of [0n, chunks[5].baseOffset + 1n, chunks[17].lastOffset + 1n]) {
+          await store.deleteChunksBelow(key, cut);
+          const answers = await Promise.all(
+            chunks.map((c) => store.segmentReferenced(c.segmentKey, [key])),
+          );
+          expect(answers).toEqual(chunks.map((c) => c.lastOffset >= cut));
+        }
+      }, 120_000);
+
+      it("reads pages newest first, a bounded number per Query", async () => {
+        const { store } = await open();
+        const key = { topicId: randomUUID(), partition: 0 };
+        const chunks = await appendChunks(store, key, 40 * CHUNKS_PER_PAGE + 1);
+        const queries = () => store.counters.get("dynamodb.calls.Query");
+        let before = queries();
+        expect(await store.segmentReferenced(chunks[38 * CHUNKS_PER_PAGE].segmentKey, [key])).toBe(
+          true,
+        );
+        expect(queries() - before).toBe(1);
+        before = queries();
+        expect(await store.segmentReferenced(chunks[0].segmentKey, [key])).toBe(true);
+        expect(queries() - before).toBe(2); // 40 pages: 32, then 8
+      }, 120_000);
+
       it("answers from pages alone when a commit without chunks empties the head's inline list", async () => {
         const { store, table } = await open();
         const key = { topicId: randomUUID(), partition: 0 };

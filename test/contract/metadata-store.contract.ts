@@ -5,7 +5,8 @@
  *
  * `make` must return an empty store (fresh file, table or key prefix) for every test. `cleanup`
  * must tolerate a store the test already closed. The consumer-group and front methods are
- * covered by coordinationContract (./metadata-store-coordination.contract.ts), run from here.
+ * covered by coordinationContract (./metadata-store-coordination.contract.ts) and segmentReferenced
+ * by segmentsContract (./metadata-store-segments.contract.ts), both run from here.
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,6 +24,7 @@ import type {
   TopicRecord,
 } from "../../lib/storage/ports.ts";
 import { coordinationContract } from "./metadata-store-coordination.contract.ts";
+import { segmentsContract } from "./metadata-store-segments.contract.ts";
 
 export interface MetadataStoreFixture {
   store: MetadataStore;
@@ -719,4 +721,6 @@ export function metadataStoreContract(
 
   // Consumer groups and fronts: its own file, same factory, so no backend can skip it.
   coordinationContract(name, make);
+  // segmentReferenced (orphan segment collection): likewise.
+  segmentsContract(name, make);
 }

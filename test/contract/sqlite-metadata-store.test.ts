@@ -111,6 +111,35 @@ describe("SqliteMetadataStore on a file", () => {
     expect((await store.registerFront({ host: "h", port: 9092, rack: null })).nodeId).toBe(1);
   });
 
+  it("indexes chunks of a schema-2 database by segment key on upgrade, and uses the index", async () => {
+    const key = { topicId: "00000000-0000-4000-8000-00000000000b", partition: 0 };
+    const commit = appendCommit(emptyHead(key), 3n, { segmentKey: "segments/ab/old.seg" });
+    const raw = new DatabaseSync(path);
+    migrate(raw, MIGRATIONS.slice(0, 2));
+    const c = commit.chunks[0];
+    raw
+      .prepare(
+        "INSERT INTO chunks (topic_id, partition, base_offset, last_offset, segment_key, " +
+          "byte_start, byte_length, batch_count, max_timestamp_ms, running_max_timestamp_ms) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(c.topicId, 0, 0, 2, c.segmentKey, c.byteStart, c.byteLength, 2, 1, 1);
+    raw.close();
+
+    const store = await open();
+    expect(await store.segmentReferenced("segments/ab/old.seg", [key])).toBe(true);
+    const check = new DatabaseSync(path, { readOnly: true });
+    try {
+      const plan = check
+        .prepare("EXPLAIN QUERY PLAN SELECT topic_id, partition FROM chunks WHERE segment_key = ?")
+        .all("x")
+        .map((row) => String(row.detail));
+      expect(plan.join("\n")).toMatch(/USING COVERING INDEX chunks_by_segment_key/);
+    } finally {
+      check.close();
+    }
+  });
+
   it("uses a write-ahead log and records its schema version", async () => {
     await open();
     const raw = new DatabaseSync(path, { readOnly: true });

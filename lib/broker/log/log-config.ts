@@ -2,7 +2,9 @@
  * Configuration of the log engine (segment writer, segment reader, long-poll watcher). One
  * closed object, validated once by `resolveLogConfig`, which names the offending key.
  */
+import { TEST_CRASH_POINTS, type TestCrashPoint } from "../../config/test-crash-point.ts";
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS } from "../producers/idempotence.ts";
+import { DEFAULT_COMMIT_DEADLINE_MS, MAX_COMMIT_DEADLINE_MS } from "./commit-deadline.ts";
 import { SEGMENT_KEY_PREFIX } from "./segment-format.ts";
 
 export interface LogConfig {
@@ -21,6 +23,12 @@ export interface LogConfig {
   bufferWaitTimeoutMs: number;
   /** Conditional-commit attempts per partition per flush before giving up (retriable error). */
   maxCommitAttempts: number;
+  /**
+   * A flush that has not committed this long after it began writing its segment gives up
+   * (retriable error) and never commits that object: the orphan collector relies on it
+   * (./commit-deadline.ts). At most MAX_COMMIT_DEADLINE_MS.
+   */
+  commitDeadlineMs: number;
   /** Idempotent producers idle this long are forgotten (Kafka producer.id.expiration.ms). */
   producerIdExpirationMs: number;
   /** Byte budget of the read cache of chunks (offsets already rewritten). */
@@ -31,6 +39,8 @@ export interface LogConfig {
   pollIntervalMs: number;
   /** Object key prefix of segment objects. */
   segmentKeyPrefix: string;
+  /** TEST-ONLY: SIGKILL this process at a point of the flush (./test-crash.ts); null = never. */
+  testCrashPoint: TestCrashPoint | null;
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
@@ -40,11 +50,13 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   maxBufferedBytes: 64 * 1024 * 1024,
   bufferWaitTimeoutMs: 30_000,
   maxCommitAttempts: 16,
+  commitDeadlineMs: DEFAULT_COMMIT_DEADLINE_MS,
   producerIdExpirationMs: DEFAULT_PRODUCER_ID_EXPIRATION_MS,
   cacheBytes: 256 * 1024 * 1024,
   cacheOnAppend: true,
   pollIntervalMs: 100,
   segmentKeyPrefix: SEGMENT_KEY_PREFIX,
+  testCrashPoint: null,
 });
 
 type Check = (v: unknown) => string | undefined;
@@ -58,6 +70,10 @@ const keyPrefix: Check = (v) =>
   typeof v === "string" && v.length > 0 && v.endsWith("/") && !v.startsWith("/")
     ? undefined
     : "a relative prefix ending in '/'";
+const crashPoint: Check = (v) =>
+  v === null || (typeof v === "object" && TEST_CRASH_POINTS.includes((v as TestCrashPoint).at))
+    ? undefined
+    : "null or a TestCrashPoint (lib/config/test-crash-point.ts)";
 
 const CHECKS: Record<keyof LogConfig, Check> = {
   maxSegmentBytes: positiveInt,
@@ -66,11 +82,15 @@ const CHECKS: Record<keyof LogConfig, Check> = {
   maxBufferedBytes: positiveInt,
   bufferWaitTimeoutMs: nonNegativeInt,
   maxCommitAttempts: positiveInt,
+  commitDeadlineMs: (v) =>
+    positiveInt(v) ??
+    ((v as number) > MAX_COMMIT_DEADLINE_MS ? `≤ ${MAX_COMMIT_DEADLINE_MS}` : undefined),
   producerIdExpirationMs: positiveInt,
   cacheBytes: nonNegativeInt,
   cacheOnAppend: bool,
   pollIntervalMs: positiveInt,
   segmentKeyPrefix: keyPrefix,
+  testCrashPoint: crashPoint,
 };
 
 /** Defaults overlaid with `overrides`; throws an Error naming the first bad key. */

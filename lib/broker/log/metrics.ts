@@ -17,6 +17,8 @@ export class LogMetrics {
   partitionCommits = 0;
   commitConflicts = 0;
   commitFailures = 0;
+  /** Partitions a flush gave up on because its commit deadline passed (./commit-deadline.ts). */
+  commitDeadlineMisses = 0;
   /** Batches by outcome. */
   batchesAppended = 0;
   batchesDuplicate = 0;

@@ -11,6 +11,7 @@ import type {
   PartitionHead,
   PartitionKey,
 } from "../../storage/ports.ts";
+import { type CommitDeadline, startCommitDeadline } from "./commit-deadline.ts";
 import { type PartitionPlan, planPartitionCommit, type WriterAppendResult } from "./commit-plan.ts";
 import { ErrorCode, LogAppendError } from "./errors.ts";
 import type { LogConfig } from "./log-config.ts";
@@ -21,6 +22,7 @@ import {
   newSegmentKey,
   type SegmentChunk,
 } from "./segment-format.ts";
+import { type CrashHook, testCrashHook } from "./test-crash.ts";
 
 /** Told about every successful partition commit, before the callers are answered. */
 export type CommitListener = (
@@ -75,6 +77,8 @@ export class SegmentFlusher {
   private readonly metrics: LogMetrics;
   private readonly nowMs: () => number;
   private readonly onCommit: CommitListener | undefined;
+  /** TEST-ONLY kill points (FLOE_TEST_CRASH_POINT); a no-op unless configured. */
+  private readonly crashAt: CrashHook;
 
   constructor(deps: SegmentFlusherDeps) {
     this.objectStore = deps.objectStore;
@@ -83,6 +87,7 @@ export class SegmentFlusher {
     this.metrics = deps.metrics;
     this.nowMs = deps.nowMs;
     this.onCommit = deps.onCommit;
+    this.crashAt = testCrashHook(deps.config.testCrashPoint);
   }
 
   /** Writes and commits one segment; settles every caller in `groups`; never rejects. */
@@ -97,6 +102,7 @@ export class SegmentFlusher {
 
   private async writeAndCommit(groups: Group[]): Promise<void> {
     this.metrics.flushes++;
+    const deadline = startCommitDeadline(this.config.commitDeadlineMs, this.nowMs);
     const segmentKey = newSegmentKey(this.config.segmentKeyPrefix);
     const body: Buffer[] = [];
     const chunks: SegmentChunk[] = [];
@@ -118,6 +124,7 @@ export class SegmentFlusher {
     const footer = encodeSegmentFooter(this.nowMs(), chunks);
     body.push(footer);
 
+    this.crashAt("before-put");
     try {
       await this.objectStore.putNew(segmentKey, body);
       this.metrics.segmentPuts++;
@@ -128,16 +135,21 @@ export class SegmentFlusher {
       this.failGroups(groups, `segment write failed: ${messageOf(err)}`, err);
       return;
     }
+    this.crashAt("after-put");
 
     const live: Group[] = [];
     for (const g of groups) {
       if (g.predecessor === undefined || (await g.predecessor)) live.push(g);
       else this.failGroups([g], "an earlier append to this partition failed; retry in order");
     }
-    if (live.length > 0) await this.commit(segmentKey, live);
+    if (live.length > 0) await this.commit(segmentKey, live, deadline);
   }
 
-  private async commit(segmentKey: string, groups: Group[]): Promise<void> {
+  private async commit(
+    segmentKey: string,
+    groups: Group[],
+    deadline: CommitDeadline,
+  ): Promise<void> {
     let todo = groups;
     let heads: PartitionHead[];
     try {
@@ -167,11 +179,21 @@ export class SegmentFlusher {
       for (const p of plans) if (p.commit === undefined) this.answer(p);
       if (toCommit.length === 0) return;
 
+      if (deadline.passed()) {
+        // Too late: the object may be collected as an orphan by now (./commit-deadline.ts).
+        this.metrics.commitDeadlineMisses += toCommit.length;
+        this.failGroups(
+          toCommit.map((p) => p.group),
+          `commit not done within ${deadline.deadlineMs} ms of the segment write; retry`,
+        );
+        return;
+      }
       let outcomes: Awaited<ReturnType<MetadataStore["commitPartitions"]>>;
       try {
         this.metrics.commitCalls++;
         this.metrics.partitionCommits += toCommit.length;
         outcomes = await this.metadataStore.commitPartitions(toCommit.map((p) => p.commit!));
+        this.crashAt("after-commit");
       } catch (err) {
         this.metrics.commitFailures++;
         this.failGroups(

@@ -42,7 +42,7 @@ interface Page {
  * entry, and in any case below the high watermark. (Pages written after the snapshot hold only
  * entries the snapshot lists inline, or newer ones.)
  */
-function pagedBelow(stored: StoredHead): bigint {
+export function pagedBelow(stored: StoredHead): bigint {
   const first = stored.inline[0];
   return first === undefined ? stored.head.nextOffset - 1n : first.baseOffset - 1n;
 }

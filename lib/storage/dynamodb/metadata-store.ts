@@ -45,6 +45,7 @@ import * as fronts from "./fronts.ts";
 import * as groups from "./groups.ts";
 import { HeadCache, readHeads } from "./heads.ts";
 import { PRODUCER_ID_COUNTER_KEY } from "./keys.ts";
+import { segmentReferenced } from "./segment-references.ts";
 import * as topics from "./topics.ts";
 
 export interface DynamoMetadataStoreOptions {
@@ -142,6 +143,13 @@ export class DynamoMetadataStore implements MetadataStore {
 
   async deleteChunksBelow(key: PartitionKey, offset: bigint): Promise<number> {
     return chunks.deleteChunksBelow(this.table, this.heads, key, offset);
+  }
+
+  async segmentReferenced(
+    segmentKey: string,
+    partitions: readonly PartitionKey[],
+  ): Promise<boolean> {
+    return segmentReferenced(this.table, this.heads, segmentKey, partitions);
   }
 
   // -- consumer groups -------------------------------------------------------------------------

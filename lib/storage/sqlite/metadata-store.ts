@@ -227,6 +227,21 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  async segmentReferenced(
+    segmentKey: string,
+    partitions: readonly PartitionKey[],
+  ): Promise<boolean> {
+    return this.op("segmentReferenced", () => {
+      if (partitions.length === 0) return false;
+      // By the segment-key index: a segment holds one entry per partition per flush (a few
+      // more when a refused batch split one), so this reads a handful of index rows.
+      const wanted = new Set(partitions.map((p) => `${p.partition}#${p.topicId}`));
+      return this.sql.chunksOfSegment
+        .all(segmentKey)
+        .some((row) => wanted.has(`${row.partition}#${row.topic_id}`));
+    });
+  }
+
   async allocateProducerId(): Promise<bigint> {
     // A single UPDATE … RETURNING is its own atomic, durable write transaction.
     return this.op("allocateProducerId", () => this.sql.allocateProducerId.get()?.id as bigint);
@@ -373,6 +388,7 @@ function prepareStatements(db: DatabaseSync) {
     deleteChunksBelow: p(
       "DELETE FROM chunks WHERE topic_id = ? AND partition = ? AND last_offset < ?",
     ),
+    chunksOfSegment: p("SELECT topic_id, partition FROM chunks WHERE segment_key = ?"),
     allocateProducerId: p(
       "UPDATE producer_ids SET next_producer_id = next_producer_id + 1 WHERE singleton = 1 " +
         "RETURNING next_producer_id - 1 AS id",

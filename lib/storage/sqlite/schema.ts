@@ -102,6 +102,11 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   INSERT INTO node_ids (singleton, next_node_id) VALUES (1, 1);
   `,
+  // 2 → 3: segmentReferenced (orphan segment collection) finds a segment's chunks by key. The
+  // table is WITHOUT ROWID, so the index carries (topic_id, partition, base_offset) as well.
+  `
+  CREATE INDEX chunks_by_segment_key ON chunks (segment_key);
+  `,
 ];
 
 /**

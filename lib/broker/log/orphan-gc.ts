@@ -1,0 +1,232 @@
+/**
+ * Orphan segment collection: deletes segment objects that no chunk entry references, once they
+ * are older than a grace period. They come from a flush that wrote its object and then never
+ * committed it: a crash between PUT and commit, a failed commit, maxCommitAttempts lost races,
+ * a flush past its commit deadline, or a flush whose appends were all duplicates (nothing to
+ * commit; a single lost race only re-plans within the same object). And from DeleteTopic,
+ * which drops the index entries but not the objects. Invariant 1 (DESIGN.md §2) promises this:
+ * a crash before the commit leaves at most an orphan, garbage-collected later.
+ *
+ * One run: list the objects under the segment key prefix; skip those younger than the grace;
+ * read each remaining object's footer (one ranged GET, two for a footer over 4 KB); ask the
+ * metadata store whether a chunk entry of a partition the footer names references the object
+ * (MetadataStore.segmentReferenced); delete the unreferenced ones (DeleteObjects, 1,000 keys a
+ * request). The scheduled maintenance Lambda and `floe gc` both call this; the fronts do not.
+ * The prefix must hold the segments of this metadata store alone: an object that another
+ * deployment's store references looks unreferenced from this one.
+ *
+ * Why deleting is safe against a commit still in progress: a flush never commits an object
+ * more than LogConfig.commitDeadlineMs (≤ MAX_COMMIT_DEADLINE_MS, 5 min) after it began writing
+ * it, plus the one storage call already under way (./commit-deadline.ts). The grace is at least
+ * MIN_ORPHAN_GRACE_MS = that bound + 10 minutes, 1 hour by default: an object that old, if
+ * unreferenced, stays unreferenced, because a commit that has not happened by then never will.
+ *
+ * Age and clocks: `lastModifiedMs` comes from the object store's clock (S3's, or the file's
+ * mtime), our `nowMs` from ours, so their difference is off by the skew between the two; the
+ * grace must dwarf that skew (minutes against an hour). On our own clock, the time since this
+ * collector first listed the key is a lower bound of the object's true age. The age used is the
+ * larger of the two: a long-lived collector (a warm Lambda container) can then still delete
+ * objects whose store clock runs ahead of ours (lastModified in our future), and the smaller
+ * estimate never decides.
+ *
+ * An object under the prefix whose footer does not decode (bad magic, unknown format version,
+ * CRC mismatch, too short) is logged and LEFT. Flushes write objects whole (S3 PUT and the
+ * filesystem store's link are atomic), so such an object was not written by this Floe's
+ * flusher — a newer Floe's format during a rolling upgrade, another tool, or corruption of a
+ * committed segment — and nothing proves it unreferenced: we cannot even name its partitions.
+ * Deleting what we cannot prove is ours and unreferenced could destroy acknowledged records.
+ *
+ * Cost per run: ⌈objects / 1,000⌉ LISTs; per object older than the grace, 1–2 ranged GETs and
+ * one segmentReferenced (SQLite: an index lookup; DynamoDB: docs/dynamodb-tables.md §3 — cheap
+ * for a young committed segment, the partitions' whole index for an unreferenced one); per
+ * 1,000 orphans one DeleteObjects. Referenced segments are checked again on every run.
+ */
+import { type Logger, silentLogger } from "../../logger.ts";
+import { ObjectNotFoundError } from "../../storage/errors.ts";
+import type { MetadataStore, ObjectInfo, ObjectStore, PartitionKey } from "../../storage/ports.ts";
+import {
+  OrphanGcMetrics,
+  type OrphanGcOptions,
+  type OrphanGcReport,
+  type ResolvedOrphanGcOptions,
+  resolveOrphanGcOptions,
+} from "./orphan-gc-config.ts";
+import { readSegmentFooter, SegmentFormatError } from "./segment-format.ts";
+
+export {
+  DEFAULT_ORPHAN_GRACE_MS,
+  MIN_ORPHAN_GRACE_MS,
+  OrphanGcMetrics,
+  type OrphanGcOptions,
+  type OrphanGcReport,
+} from "./orphan-gc-config.ts";
+
+export interface OrphanGcDeps {
+  objectStore: ObjectStore;
+  metadataStore: MetadataStore;
+  logger?: Logger;
+  /** Cumulative counters over runs; a fresh one by default. */
+  metrics?: OrphanGcMetrics;
+  /** Our wall clock. */
+  nowMs?: () => number;
+}
+
+/** What became of one object; each names the report's counter. */
+type Verdict = "young" | "referenced" | "unreadable" | "orphans" | "gone" | "failed";
+
+/** At most this many keys are named in a report (the counts are always complete). */
+const MAX_REPORTED_KEYS = 1_000;
+const DELETE_BATCH_KEYS = 1_000;
+/** Failures logged one by one per run; the rest only counted. */
+const MAX_LOGGED_FAILURES = 10;
+
+export class OrphanSegmentCollector {
+  readonly metrics: OrphanGcMetrics;
+  readonly options: ResolvedOrphanGcOptions;
+  private readonly objectStore: ObjectStore;
+  private readonly metadataStore: MetadataStore;
+  private readonly logger: Logger;
+  private readonly nowMs: () => number;
+  /** When this collector first listed a key that was then young by its lastModified. */
+  private firstSeenMs = new Map<string, number>();
+
+  constructor(deps: OrphanGcDeps, options: OrphanGcOptions = {}) {
+    this.options = resolveOrphanGcOptions(options);
+    this.objectStore = deps.objectStore;
+    this.metadataStore = deps.metadataStore;
+    this.logger = deps.logger ?? silentLogger;
+    this.metrics = deps.metrics ?? new OrphanGcMetrics();
+    this.nowMs = deps.nowMs ?? Date.now;
+  }
+
+  /** One pass over every segment object; `dryRun` overrides the collector's option. */
+  async run(overrides: { dryRun?: boolean } = {}): Promise<OrphanGcReport> {
+    const dryRun = overrides.dryRun ?? this.options.dryRun;
+    const report: OrphanGcReport = {
+      dryRun,
+      scanned: 0,
+      deleted: 0,
+      kept: 0,
+      failed: 0,
+      young: 0,
+      referenced: 0,
+      unreadable: 0,
+      orphans: 0,
+      gone: 0,
+      orphanKeys: [],
+    };
+    const startMs = this.nowMs();
+    const sightings = new Map<string, number>();
+    let pendingDeletes: string[] = [];
+    let loggedFailures = 0;
+    const fail = (what: string, fields: Record<string, unknown>): void => {
+      if (loggedFailures++ < MAX_LOGGED_FAILURES) this.logger.warn(what, fields);
+    };
+    const flushDeletes = async (): Promise<void> => {
+      const keys = pendingDeletes;
+      pendingDeletes = [];
+      if (keys.length === 0 || dryRun) return;
+      try {
+        await this.objectStore.deleteMany(keys);
+        report.deleted += keys.length;
+      } catch (err) {
+        report.failed += keys.length;
+        fail("orphan gc: deleting orphan segments failed", { count: keys.length, err });
+      }
+    };
+
+    const inFlight = new Set<Promise<void>>();
+    const inspectOne = async (info: ObjectInfo): Promise<void> => {
+      const verdict = await this.inspect(info, sightings, fail);
+      report[verdict]++;
+      if (verdict === "young" || verdict === "referenced" || verdict === "unreadable") {
+        report.kept++;
+      } else if (verdict === "orphans") {
+        if (report.orphanKeys.length < MAX_REPORTED_KEYS) report.orphanKeys.push(info.key);
+        pendingDeletes.push(info.key);
+        if (pendingDeletes.length >= DELETE_BATCH_KEYS) await flushDeletes();
+      }
+    };
+    try {
+      for await (const info of this.objectStore.list(this.options.segmentKeyPrefix)) {
+        if (!info.key.startsWith(this.options.segmentKeyPrefix)) continue;
+        report.scanned++;
+        // inspectOne never rejects: every failure becomes a verdict.
+        const p = inspectOne(info).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= this.options.concurrency) await Promise.race(inFlight);
+      }
+    } catch (err) {
+      // The listing failed: finish (and delete) what was judged, keep every sighting, give up.
+      await Promise.all(inFlight);
+      await flushDeletes();
+      for (const [key, atMs] of sightings) this.firstSeenMs.set(key, atMs);
+      throw err;
+    }
+    await Promise.all(inFlight);
+    await flushDeletes();
+    // Only keys listed this run and young by the store's clock need remembering.
+    this.firstSeenMs = sightings;
+
+    this.metrics.record(report);
+    this.logger.info(dryRun ? "orphan gc dry run done" : "orphan gc done", {
+      ...report,
+      orphanKeys: undefined,
+      graceMs: this.options.graceMs,
+      tookMs: this.nowMs() - startMs,
+    });
+    return report;
+  }
+
+  private async inspect(
+    info: ObjectInfo,
+    sightings: Map<string, number>,
+    fail: (what: string, fields: Record<string, unknown>) => void,
+  ): Promise<Verdict> {
+    const { key } = info;
+    // Read now, not at the start of the run: the key may have been PUT while we were listing,
+    // and a first sighting must never be dated before the object existed.
+    const nowMs = this.nowMs();
+    const byStoreClockMs = nowMs - info.lastModifiedMs;
+    if (byStoreClockMs < this.options.graceMs) {
+      const firstSeenMs = this.firstSeenMs.get(key) ?? nowMs;
+      sightings.set(key, firstSeenMs);
+      if (nowMs - firstSeenMs < this.options.graceMs) return "young";
+    }
+    try {
+      this.metrics.footerReads++;
+      const footer = await readSegmentFooter(this.objectStore, key, info.sizeBytes);
+      this.metrics.referenceChecks++;
+      const referenced = await this.metadataStore.segmentReferenced(key, partitionsOf(footer));
+      return referenced ? "referenced" : "orphans";
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return "gone"; // deleted meanwhile (another run)
+      if (err instanceof SegmentFormatError) {
+        this.logger.warn("orphan gc: not a readable Floe segment; left in place", {
+          key,
+          sizeBytes: info.sizeBytes,
+          reason: err.message,
+        });
+        return "unreadable";
+      }
+      fail("orphan gc: could not judge a segment; left for the next run", { key, err });
+      return "failed";
+    }
+  }
+}
+
+/** One run of a fresh collector: what `floe gc` and a scheduled maintenance function call. */
+export async function collectOrphanSegments(
+  deps: OrphanGcDeps,
+  options: OrphanGcOptions = {},
+): Promise<OrphanGcReport> {
+  return new OrphanSegmentCollector(deps, options).run();
+}
+
+function partitionsOf(footer: { chunks: readonly PartitionKey[] }): PartitionKey[] {
+  const unique = new Map<string, PartitionKey>();
+  for (const { topicId, partition } of footer.chunks) {
+    unique.set(`${topicId}#${partition}`, { topicId, partition });
+  }
+  return [...unique.values()];
+}
