@@ -5,10 +5,14 @@
  * (lib/config/aws-config.ts), registered with the other fronts over the same table.
  */
 import { resolve } from "node:path";
+import type { LogConfig } from "../broker/log/log-config.ts";
 import { awsConfigFromEnv } from "../config/aws-config.ts";
+import { testCrashPointFromEnv } from "../config/test-crash-point.ts";
 import { startAwsFront } from "../front/aws.ts";
+import { type MetricsServer, startMetricsServer } from "../front/metrics-server.ts";
 import { type RunningFront, startEmbeddedFront } from "../front/node.ts";
 import { createLogger, type Logger, type LogLevel } from "../logger.ts";
+import type { StorageCounters } from "../storage/counters.ts";
 import { intOption, type Options } from "./args.ts";
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
@@ -24,17 +28,25 @@ function brokerSettings(values: Options): Record<string, unknown> {
   };
 }
 
+/** Log engine settings from the environment: only the test-only crash point for now. */
+function logSettings(): Partial<LogConfig> {
+  const testCrashPoint = testCrashPointFromEnv(process.env);
+  return testCrashPoint ? { testCrashPoint } : {};
+}
+
 async function start(
   values: Options,
   backend: string,
   logger: Logger,
-): Promise<[RunningFront, string]> {
+): Promise<[RunningFront & { counters?: StorageCounters }, string]> {
+  const log = logSettings();
   if (backend === "aws") {
     const aws = awsConfigFromEnv(process.env);
     const front = await startAwsFront({
       aws,
       logger,
       broker: brokerSettings(values),
+      log,
       createResources: Boolean(values["create-resources"]),
     });
     return [front, `s3://${aws.bucket}, DynamoDB table ${aws.table}`];
@@ -46,6 +58,7 @@ async function start(
     logger,
     cluster: values.cluster ? "registry" : "single",
     broker: brokerSettings(values),
+    log,
   });
   return [front, dataDir];
 }
@@ -58,6 +71,19 @@ export async function runDev(values: Options, defaultBackend = "embedded"): Prom
   console.log(
     `Floe is serving Kafka on ${front.endpoint.host}:${front.endpoint.port} as node ${front.endpoint.nodeId} (data in ${where}). Ctrl-C stops it.`,
   );
+  let metrics: MetricsServer | undefined;
+  if (values["metrics-port"] !== undefined) {
+    const counters = front.counters;
+    metrics = await startMetricsServer(
+      String(values.host ?? "127.0.0.1"),
+      intOption(values, "metrics-port", 0),
+      {
+        floe_log: () => front.log.metrics.snapshot(),
+        ...(counters ? { floe: () => counters.snapshot() } : {}),
+      },
+    );
+    console.log(`Metrics on http://${String(values.host ?? "127.0.0.1")}:${metrics.port}/metrics`);
+  }
   await new Promise<void>((resolveStop) => {
     const stop = (): void => {
       process.off("SIGINT", stop);
@@ -68,6 +94,7 @@ export async function runDev(values: Options, defaultBackend = "embedded"): Prom
     process.on("SIGTERM", stop);
   });
   logger.info("shutting down");
+  await metrics?.close();
   await front.close();
   return 0;
 }

@@ -10,6 +10,7 @@
  *   floe produce TOPIC [--partition P] [--key K] [--compression none|gzip|snappy|lz4|zstd]   (values from stdin, one per line)
  *   floe consume TOPIC [--partition P] [--from earliest|latest|OFFSET] [--count N] [--follow]
  *   floe groups list | describe GROUP | delete GROUP...   [--json]
+ *   floe gc [--data-dir D | --backend aws] [--grace-ms N] [--dry-run] [--json]
  *
  * Admin and data commands take --bootstrap HOST:PORT (default 127.0.0.1:9092) and --debug
  * (log each Kafka request's API and version to stderr).
@@ -17,6 +18,7 @@
 import { parseArgs } from "node:util";
 import { runConsume, runProduce } from "./data.ts";
 import { runDev } from "./dev.ts";
+import { runGc } from "./gc.ts";
 import { runGroups } from "./groups.ts";
 import { runTopics } from "./topics.ts";
 
@@ -30,6 +32,8 @@ const USAGE = `usage:
                                    AWS_ENDPOINT_URL[_S3|_DYNAMODB], credentials) plus FLOE_S3_BUCKET and
                                    FLOE_DYNAMODB_TABLE; always several-front (--cluster) mode
       [--create-resources]         aws: create the bucket and table when missing (emulators, LocalStack)
+      [--metrics-port N]           serve counters on http://HOST:N/metrics (Prometheus text): S3 requests by
+                                   type, DynamoDB units and calls (aws), segments, commits, cache (both)
   floe front [same options]        floe dev --backend aws: one stateless front of a deployment
   floe topics create NAME [--partitions N] [--config k=v ...] [--bootstrap HOST:PORT]
   floe topics list|describe NAME|delete NAME [--bootstrap HOST:PORT]
@@ -41,6 +45,9 @@ const USAGE = `usage:
       per partition: committed offset, end offset, lag and the owning member (client id, host)
   floe groups delete GROUP... [--bootstrap HOST:PORT]
       deletes groups that have no active members, with their committed offsets
+  floe gc [--data-dir ./data | --backend aws] [--grace-ms 3600000] [--dry-run] [--json]
+      deletes segment objects no index entry references (failed flushes, deleted topics) once
+      older than --grace-ms (at least 900000); --dry-run lists them and deletes nothing
   --debug on any command that talks to a server logs each Kafka request (API, version) to stderr`;
 
 export class UsageError extends Error {
@@ -61,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
       cluster: { type: "boolean" },
       backend: { type: "string" },
       "create-resources": { type: "boolean" },
+      "metrics-port": { type: "string" },
       "advertised-host": { type: "string" },
       "shared-address": { type: "string" },
       "log-level": { type: "string" },
@@ -74,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
       follow: { type: "boolean" },
       json: { type: "boolean" },
       debug: { type: "boolean" },
+      "grace-ms": { type: "string" },
+      "dry-run": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -94,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
       return runConsume(positionals, values);
     case "groups":
       return runGroups(positionals, values);
+    case "gc":
+      return runGc(values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
