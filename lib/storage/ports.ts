@@ -142,7 +142,11 @@ export type CommitOutcome = { ok: true } | { ok: false; current: PartitionHead }
  */
 export interface GroupRecord {
   groupId: string;
-  /** 1 on creation, bumped by every write; the condition of putGroup, commitOffsets, deleteGroup. */
+  /**
+   * 1 on creation, bumped by every putGroup; the condition of putGroup, commitOffsets and
+   * deleteGroup. Committing or deleting offsets does not bump it (members of one generation
+   * would otherwise keep fencing each other's commits).
+   */
   version: number;
   /** Kafka's state name: Empty, PreparingRebalance, CompletingRebalance, Stable. */
   state: string;
@@ -265,7 +269,9 @@ export interface MetadataStore {
    * Writes committed offsets (replacing any for the same partitions) only if the group record's
    * version is still `expectedGroupVersion`: the fence that keeps a member of an older
    * generation from committing. Throws VersionConflictError<GroupRecord | undefined> otherwise,
-   * and writes nothing. At most 1,000 offsets per call.
+   * and writes nothing. At most 1,000 offsets per call, one per partition (more, or the same
+   * partition twice, is a caller bug: RangeError). The DynamoDB adapter is atomic only up to 99
+   * offsets; larger calls are written in fenced pieces (docs/dynamodb-tables.md).
    */
   commitOffsets(
     groupId: string,
@@ -291,7 +297,11 @@ export interface MetadataStore {
    */
   renewFront(nodeId: number, expectedSeq: number): Promise<void>;
   listFronts(): Promise<FrontRecord[]>;
-  /** Removes a front if its seq is still `expectedSeq`; a missing record is not an error. */
+  /**
+   * Removes a front if its seq is still `expectedSeq`; a missing record is not an error. A
+   * record whose seq moved (the front renewed meanwhile) stays, and the call throws
+   * VersionConflictError<FrontRecord> carrying it.
+   */
   removeFront(nodeId: number, expectedSeq: number): Promise<void>;
 
   /** Idempotent; every other method rejects afterwards. */
