@@ -14,6 +14,8 @@ import { ensureTable } from "../storage/dynamodb/table.ts";
 import { S3ObjectStore } from "../storage/s3/object-store.ts";
 import { type RunningFront, startFront } from "./node.ts";
 
+const AWS_MAX_POLL_INTERVAL_MS = 1_000;
+
 export interface AwsFrontOptions {
   aws: AwsConfig;
   broker?: Record<string, unknown>;
@@ -55,7 +57,9 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<RunningAw
       objectStore,
       metadataStore,
       broker: options.broker,
-      log: options.log,
+      // Every idle poll is a DynamoDB read per waited-on partition: back off up to 1 s when
+      // nothing changes (this front's own commits still wake fetches at once).
+      log: { maxPollIntervalMs: AWS_MAX_POLL_INTERVAL_MS, ...options.log },
       logger,
       cluster: "registry",
       onClose: release,

@@ -4,7 +4,9 @@
  * This process's own commits are reported at once (`observe`, called by the writer's commit
  * listener and by every head read). Other hosts' commits are only visible in the metadata
  * store, so while anyone waits, one `getHeads` covering every waited-on partition runs every
- * `pollIntervalMs` — one read per interval per host, however many fetches wait.
+ * `pollIntervalMs` — one read per interval per host, however many fetches wait. Polls that find
+ * nothing new back off, doubling the interval up to `maxPollIntervalMs`; any advance seen (a
+ * poll's, or this process's own commit) resets it, so a busy log is polled at full speed.
  */
 import type { MetadataStore, PartitionKey } from "../../storage/ports.ts";
 import { LogMetrics } from "./metrics.ts";
@@ -19,12 +21,18 @@ interface Waiter {
 export interface HwmWatcherDeps {
   metadataStore: MetadataStore;
   pollIntervalMs: number;
+  /** Default pollIntervalMs: no back-off. */
+  maxPollIntervalMs?: number;
   metrics?: LogMetrics;
 }
 
 export class HwmWatcher {
   private readonly metadataStore: MetadataStore;
   private readonly pollIntervalMs: number;
+  private readonly maxPollIntervalMs: number;
+  private intervalMs: number;
+  /** Bumped whenever a known HWM rises; a poll that leaves it alone found nothing. */
+  private advances = 0;
   private readonly metrics: LogMetrics;
   /** The highest HWM this process has seen per partition. */
   private readonly known = new Map<string, bigint>();
@@ -39,6 +47,8 @@ export class HwmWatcher {
   constructor(deps: HwmWatcherDeps) {
     this.metadataStore = deps.metadataStore;
     this.pollIntervalMs = deps.pollIntervalMs;
+    this.maxPollIntervalMs = Math.max(deps.pollIntervalMs, deps.maxPollIntervalMs ?? 0);
+    this.intervalMs = deps.pollIntervalMs;
     this.metrics = deps.metrics ?? new LogMetrics();
   }
 
@@ -59,6 +69,16 @@ export class HwmWatcher {
     const before = this.known.get(pk);
     if (before !== undefined && before >= highWatermark) return;
     this.known.set(pk, highWatermark);
+    this.advances++;
+    if (this.intervalMs !== this.pollIntervalMs) {
+      // Activity: drop the back-off, including a long poll timer already set.
+      this.intervalMs = this.pollIntervalMs;
+      if (this.pollTimer !== undefined) {
+        clearTimeout(this.pollTimer);
+        this.pollTimer = undefined;
+        this.schedulePoll();
+      }
+    }
     for (const w of this.waiters) {
       if (!w.baselines.has(pk)) continue;
       const base = w.baselines.get(pk);
@@ -129,7 +149,7 @@ export class HwmWatcher {
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
       void this.poll();
-    }, this.pollIntervalMs);
+    }, this.intervalMs);
   }
 
   private async poll(): Promise<void> {
@@ -143,8 +163,12 @@ export class HwmWatcher {
     try {
       this.metrics.headReads++;
       this.metrics.headsRead += keys.length;
+      const before = this.advances;
       const heads = await this.metadataStore.getHeads(keys);
       for (let i = 0; i < heads.length; i++) this.observe(keys[i], heads[i].nextOffset);
+      if (this.advances === before) {
+        this.intervalMs = Math.min(this.maxPollIntervalMs, this.intervalMs * 2);
+      }
     } catch {
       // A failed poll only delays wake-ups; the waiters' timeouts still bound them.
     } finally {

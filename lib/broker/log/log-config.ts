@@ -37,6 +37,12 @@ export interface LogConfig {
   cacheOnAppend: boolean;
   /** While a long poll waits, how often heads are polled for other hosts' commits. */
   pollIntervalMs: number;
+  /**
+   * Polls that find nothing new double the interval up to this (any new commit seen resets it
+   * to pollIntervalMs): an idle consumer costs a DynamoDB read per interval per partition it
+   * waits on. Equal to pollIntervalMs: no back-off.
+   */
+  maxPollIntervalMs: number;
   /** Object key prefix of segment objects. */
   segmentKeyPrefix: string;
   /** TEST-ONLY: SIGKILL this process at a point of the flush (./test-crash.ts); null = never. */
@@ -55,6 +61,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   cacheBytes: 256 * 1024 * 1024,
   cacheOnAppend: true,
   pollIntervalMs: 100,
+  maxPollIntervalMs: 100,
   segmentKeyPrefix: SEGMENT_KEY_PREFIX,
   testCrashPoint: null,
 });
@@ -89,6 +96,7 @@ const CHECKS: Record<keyof LogConfig, Check> = {
   cacheBytes: nonNegativeInt,
   cacheOnAppend: bool,
   pollIntervalMs: positiveInt,
+  maxPollIntervalMs: positiveInt,
   segmentKeyPrefix: keyPrefix,
   testCrashPoint: crashPoint,
 };
@@ -105,6 +113,11 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig 
   for (const key of Object.keys(CHECKS) as (keyof LogConfig)[]) {
     const problem = CHECKS[key](config[key]);
     if (problem) throw new Error(`LogConfig.${key} must be ${problem}, got ${String(config[key])}`);
+  }
+  if (config.maxPollIntervalMs < config.pollIntervalMs) {
+    throw new Error(
+      `LogConfig.maxPollIntervalMs (${config.maxPollIntervalMs}) must be ≥ pollIntervalMs (${config.pollIntervalMs})`,
+    );
   }
   if (config.maxBufferedBytes < config.maxSegmentBytes) {
     throw new Error(

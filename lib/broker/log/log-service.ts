@@ -90,6 +90,7 @@ export class LogService {
     this.watcher = new HwmWatcher({
       metadataStore: deps.metadataStore,
       pollIntervalMs: this.config.pollIntervalMs,
+      maxPollIntervalMs: this.config.maxPollIntervalMs,
       metrics: this.metrics,
     });
     this.timestamps = new TimestampLookup({
