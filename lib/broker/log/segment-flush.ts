@@ -44,6 +44,9 @@ export interface Pending {
   objectStarts: number[];
 }
 
+/** Partitions whose last head a flusher remembers before it starts over (a few MB at most). */
+const MAX_KNOWN_HEADS = 65_536;
+
 /** The appends of one partition in one flush, in arrival order. */
 export interface Group {
   pk: string;
@@ -79,6 +82,14 @@ export class SegmentFlusher {
   private readonly onCommit: CommitListener | undefined;
   /** TEST-ONLY kill points (FLOE_TEST_CRASH_POINT); a no-op unless configured. */
   private readonly crashAt: CrashHook;
+  /**
+   * The head each partition had after this process's last commit (or last read) of it. A
+   * commit is planned on it without reading the store first: if another host moved the head
+   * meanwhile, the conditional commit fails and returns the current head, which costs what the
+   * read would have. Only an answer given WITHOUT a commit (a refusal, pure duplicates) is not
+   * checked by a condition, so those are planned again on a fresh read before anyone hears.
+   */
+  private readonly knownHeads = new Map<string, PartitionHead>();
 
   constructor(deps: SegmentFlusherDeps) {
     this.objectStore = deps.objectStore;
@@ -152,8 +163,9 @@ export class SegmentFlusher {
   ): Promise<void> {
     let todo = groups;
     let heads: PartitionHead[];
+    let unverified: boolean[];
     try {
-      heads = await this.readHeads(todo.map((g) => g.key));
+      ({ heads, unverified } = await this.headsFor(todo));
     } catch (err) {
       this.failGroups(todo, `reading partition heads failed: ${messageOf(err)}`, err);
       return;
@@ -175,6 +187,23 @@ export class SegmentFlusher {
           this.config.producerIdExpirationMs,
         ),
       }));
+      const stale = plans.flatMap((p, i) => (p.commit === undefined && unverified[i] ? [i] : []));
+      if (stale.length > 0) {
+        // An answer without a commit must rest on a head read from the store, not remembered.
+        try {
+          const fresh = await this.readHeads(stale.map((i) => todo[i].key));
+          stale.forEach((i, j) => {
+            heads[i] = fresh[j];
+            unverified[i] = false;
+            this.remember(todo[i].pk, fresh[j]);
+          });
+        } catch (err) {
+          this.failGroups(todo, `reading partition heads failed: ${messageOf(err)}`, err);
+          return;
+        }
+        attempt--;
+        continue;
+      }
       const toCommit = plans.filter((p) => p.commit !== undefined);
       for (const p of plans) if (p.commit === undefined) this.answer(p);
       if (toCommit.length === 0) return;
@@ -208,16 +237,46 @@ export class SegmentFlusher {
       outcomes.forEach((outcome, i) => {
         const p = toCommit[i];
         if (outcome.ok) {
+          this.remember(p.group.pk, p.commit!.head);
           this.committed(p, segmentKey);
         } else {
           this.metrics.commitConflicts++;
+          this.remember(p.group.pk, outcome.current);
           retry.push(p.group);
           retryHeads.push(outcome.current);
         }
       });
       todo = retry;
       heads = retryHeads;
+      unverified = retry.map(() => false);
     }
+  }
+
+  /**
+   * Remembers a partition's head. The map is a cache (a forgotten head is read again), so it
+   * is simply emptied when it outgrows MAX_KNOWN_HEADS, which also drops deleted topics' heads.
+   */
+  private remember(pk: string, head: PartitionHead): void {
+    if (this.knownHeads.size >= MAX_KNOWN_HEADS && !this.knownHeads.has(pk))
+      this.knownHeads.clear();
+    this.knownHeads.set(pk, head);
+  }
+
+  /** Remembered heads where there are any, the rest read from the store. */
+  private async headsFor(
+    groups: readonly Group[],
+  ): Promise<{ heads: PartitionHead[]; unverified: boolean[] }> {
+    const remembered = groups.map((g) => this.knownHeads.get(g.pk));
+    const missing = groups.filter((_, i) => remembered[i] === undefined);
+    const read = missing.length > 0 ? await this.readHeads(missing.map((g) => g.key)) : [];
+    let next = 0;
+    const heads = remembered.map((h, i) => {
+      if (h !== undefined) return h;
+      const fresh = read[next++];
+      this.remember(groups[i].pk, fresh);
+      return fresh;
+    });
+    return { heads, unverified: remembered.map((h) => h !== undefined) };
   }
 
   private async readHeads(keys: PartitionKey[]): Promise<PartitionHead[]> {

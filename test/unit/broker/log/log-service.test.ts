@@ -406,6 +406,35 @@ describe("LogService.waitForData", () => {
 });
 
 describe("two hosts over the same stores", () => {
+  it("never refuses a batch on a remembered head that another host has moved on", async () => {
+    stores = await openStores();
+    const second = await stores.openSecond();
+    const a = new LogService({
+      objectStore: stores.objectStore,
+      metadataStore: stores.metadataStore,
+      config: { lingerMs: 0 },
+    });
+    const b = new LogService({ ...second, config: { lingerMs: 0 } });
+    services.push(a, b);
+    const key = newKey(0);
+    const pid = 4242n;
+    const send = async (host: LogService, seq: number) => {
+      const r = request(await batch({ values: [`s${seq}`], producerId: pid, baseSequence: seq }));
+      return host.append(key, r.records, r.batches);
+    };
+    // Host a remembers the head after seq 0; host b then appends seq 1. Planned on a's
+    // remembered head, seq 2 would look out of order: a must check the store before refusing.
+    expect((await send(a, 0)).errorCode).toBe(0);
+    expect((await send(b, 1)).errorCode).toBe(0);
+    const third = await send(a, 2);
+    expect(third.errorCode).toBe(0);
+    expect(third.baseOffset).toBe(2n);
+    // And a duplicate of seq 1 sent to a is answered with b's offset, not appended again.
+    const dup = await send(a, 1);
+    expect(dup).toMatchObject({ errorCode: 0, baseOffset: 1n });
+    expect((await a.read(key, 0n, 1 << 20)).highWatermark).toBe(3n);
+  });
+
   it("produce one dense log without duplicates when appending concurrently to the same partitions", async () => {
     stores = await openStores();
     const second = await stores.openSecond();
