@@ -16,7 +16,8 @@
  *
  * Idle: the same consumer, now at the end of the log, long-polls (LogService.waitForData, as
  * Fetch does with MaxWaitMs) for `idleMs` while nothing is written: what a front pays per
- * second for consumers waiting on an idle topic (the watcher polls heads every pollIntervalMs).
+ * second for consumers waiting on an idle topic (the watcher polls heads every pollIntervalMs,
+ * backing off to maxPollIntervalMs while nothing changes).
  */
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../../lib/broker/log/errors.ts";

@@ -3,7 +3,9 @@
  * and per-GiB tables with their prices and dates, where the units go, and how far DynamoDB
  * Local's capacity figures are from AWS's. Layout only; the figures come from ./run.ts.
  */
+
 import { DEFAULT_LOG_CONFIG } from "../../lib/broker/log/log-config.ts";
+import { AWS_FRONT_LOG_DEFAULTS } from "../../lib/front/aws.ts";
 import { calls, dollars, flushRow, gibRows, MiB, num, pct, table } from "./report.ts";
 import type { AwsCostResult } from "./run.ts";
 
@@ -134,11 +136,10 @@ ${byCallTable(r)}
   (1 WCU while the head item stays under 1 KB) plus one index-page put per partition every 4th
   commit — ${num(p100.perPartition.wcu, 3)} WCU per partition in all — and the broker's head read. The S3 side is
   one PUT per flush whatever N is.
-- **The head read before each commit** (\`lib/broker/log/segment-flush.ts\` calls \`getHeads\` for
-  every partition of the flush, then \`commitPartitions\`) costs ${num(p100.headReadRcu / p100.partitions, 2)} RCU per partition:
-  ${num(p100.headReadRcu)} RCU per 100-partition flush, ${pct(p100.headReadShare)} of that flush's request cost. The DynamoDB
-  store keeps the head it last wrote and needs no read to commit on it, so in steady state these
-  reads could be skipped (a lost race returns the current head at no extra read).
+- **No head read before a commit in steady state**: the flush commits on the head it remembers
+  from its own last commit (\`lib/broker/log/segment-flush.ts\`); a head another front moved is
+  learnt from the failed condition at no extra read. Head reads per 100-partition flush:
+  ${num(p100.headReadRcu)} RCU (${pct(p100.headReadShare)} of that flush's request cost).
 - DynamoDB calls of one flush: ⌈N/100⌉ \`BatchGetItem\`, N \`UpdateItem\` (64 in flight), and
   ⌈pages/25⌉ \`BatchWriteItem\`.
 
@@ -182,8 +183,9 @@ ${segmentSizeTable(r)}
   ${num(g.read.rcu, 0)} RCU per GiB read (${pct(readRcuShare)}) are that second read.
 - **Idle consumers cost by the second.** The caught-up consumer then long-polled the idle topic
   for ${num(g.raw.idle.seconds, 1)} s: the front's watcher read the ${r.idlePoll.partitions} heads ${num(r.idlePoll.getHeadsPerSecond, 1)} times a second
-  (\`pollIntervalMs\` = ${DEFAULT_LOG_CONFIG.pollIntervalMs}), ${num(r.idlePoll.rcuPerSecond, 1)} RCU/s ≈ ${dollars(r.idlePoll.dollarsPerMonth)} per 30-day month per front
-  with waiting consumers, whether or not anything is written.
+  (\`pollIntervalMs\` = ${DEFAULT_LOG_CONFIG.pollIntervalMs}, backing off to \`maxPollIntervalMs\` = ${AWS_FRONT_LOG_DEFAULTS.maxPollIntervalMs} as AWS fronts do),
+  ${num(r.idlePoll.rcuPerSecond, 1)} RCU/s ≈ ${dollars(r.idlePoll.dollarsPerMonth)} per 30-day month per front with waiting consumers, whether or
+  not anything is written.
 
 ### How far DynamoDB Local's units are from AWS's
 

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import type { LogConfig } from "../../lib/broker/log/log-config.ts";
 import { LogService } from "../../lib/broker/log/log-service.ts";
+import { AWS_FRONT_LOG_DEFAULTS } from "../../lib/front/aws.ts";
 import { StorageCounters } from "../../lib/storage/counters.ts";
 import {
   createDynamoClient,
@@ -94,7 +95,7 @@ export async function startAwsStack(): Promise<AwsStack> {
       const log = new LogService({
         objectStore: meter.attribute(objects),
         metadataStore: meter.attribute(metadata),
-        config,
+        config: { ...AWS_FRONT_LOG_DEFAULTS, ...config },
       });
       const front: Front = {
         log,

@@ -14,7 +14,14 @@ import { ensureTable } from "../storage/dynamodb/table.ts";
 import { S3ObjectStore } from "../storage/s3/object-store.ts";
 import { type RunningFront, startFront } from "./node.ts";
 
-const AWS_MAX_POLL_INTERVAL_MS = 1_000;
+/**
+ * Log engine settings an AWS front starts from. Every idle long-poll is a DynamoDB read per
+ * waited-on partition: back off up to 1 s while nothing changes (this front's own commits
+ * still wake fetches at once).
+ */
+export const AWS_FRONT_LOG_DEFAULTS: Readonly<Partial<LogConfig>> = Object.freeze({
+  maxPollIntervalMs: 1_000,
+});
 
 export interface AwsFrontOptions {
   aws: AwsConfig;
@@ -57,9 +64,7 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<RunningAw
       objectStore,
       metadataStore,
       broker: options.broker,
-      // Every idle poll is a DynamoDB read per waited-on partition: back off up to 1 s when
-      // nothing changes (this front's own commits still wake fetches at once).
-      log: { maxPollIntervalMs: AWS_MAX_POLL_INTERVAL_MS, ...options.log },
+      log: { ...AWS_FRONT_LOG_DEFAULTS, ...options.log },
       logger,
       cluster: "registry",
       onClose: release,
