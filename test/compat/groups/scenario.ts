@@ -2,12 +2,14 @@
 // it (member.ts), background producer runs (the franz-go driver's produce mode, record spec
 // indices), waits on the group's state, and the final check (checker.ts) including the group's
 // committed offsets as the broker reports them (OffsetFetch through lib/client).
+
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cluster } from "../../../lib/client/cluster.ts";
 import { withGroupCoordinator } from "../../../lib/client/group-routing.ts";
 import { type DescribedGroup, describeGroups, fetchOffsets } from "../../../lib/client/groups.ts";
 import { WireClient } from "../../../lib/client/wire-client.ts";
+import { failedBeforeProducerId } from "../../helpers/producers.ts";
 import { franzgoDriver } from "../drivers.ts";
 import type { ProducedRow } from "../record-spec.ts";
 import { type CheckResult, checkGroupRun } from "./checker.ts";
@@ -41,6 +43,9 @@ export interface ScenarioOptions {
 }
 
 let sequence = 0;
+
+/** A WireClient whose socket closed or failed under it. */
+const CONNECTION_LOST = /connection closed by the broker|ECONNRESET|EPIPE|ECONNREFUSED/;
 
 export class GroupScenario {
   readonly topic: string;
@@ -110,14 +115,22 @@ export class GroupScenario {
   }
 
   private async produceNow(start: number, count: number): Promise<void> {
-    const rows = await franzgoDriver.produce({
+    const options = {
       bootstrap: this.target.bootstrap,
       topic: this.topic,
       count,
       partitions: this.opts.partitions,
-      compression: "none",
+      compression: "none" as const,
       start,
-    });
+    };
+    let rows: ProducedRow[];
+    try {
+      rows = await franzgoDriver.produce(options);
+    } catch (err) {
+      // A target losing a front just as the producer connects (see failedBeforeProducerId).
+      if (!failedBeforeProducerId(err)) throw err;
+      rows = await franzgoDriver.produce(options);
+    }
     this.produced.push(...rows);
   }
 
@@ -194,10 +207,27 @@ export class GroupScenario {
     return this.cluster;
   }
 
+  /**
+   * Runs an admin call at the group's coordinator. When the connection it went through is lost
+   * (a target behind a load balancer losing the front that connection landed on), the call is
+   * made again once on fresh connections: these calls only read.
+   */
+  private async atCoordinator<T>(fn: (c: WireClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await this.connect();
+      try {
+        return await withGroupCoordinator(cluster, this.group, fn);
+      } catch (err) {
+        if (!CONNECTION_LOST.test(String(err)) || attempt > 1) throw err;
+        cluster.close();
+        this.cluster = undefined;
+      }
+    }
+  }
+
   /** The group as its coordinator describes it (DescribeGroups). */
   async describe(): Promise<DescribedGroup> {
-    const cluster = await this.connect();
-    return withGroupCoordinator(cluster, this.group, async (c) => {
+    return this.atCoordinator(async (c) => {
       const [g] = await describeGroups(c, [this.group]);
       if (!g) throw new Error(`DescribeGroups returned nothing for ${this.group}`);
       return g;
@@ -208,9 +238,8 @@ export class GroupScenario {
     if (this.target.committedOffsets) {
       return this.target.committedOffsets(this.group, this.topic, this.opts.partitions);
     }
-    const cluster = await this.connect();
     const partitions = Array.from({ length: this.opts.partitions }, (_, p) => p);
-    const rows = await withGroupCoordinator(cluster, this.group, (c) =>
+    const rows = await this.atCoordinator((c) =>
       fetchOffsets(c, this.group, [{ topic: this.topic, partitions }]),
     );
     const out = new Map<number, bigint>();
