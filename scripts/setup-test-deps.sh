@@ -6,6 +6,8 @@
 #   .tools/venv           confluent-kafka-python driver's venv            (PyPI, test/compat/python)
 #   .tools/bin/franzgo-driver  franz-go driver                           (Go proxy, test/compat/go)
 #   .tools/moto-venv      moto S3 server for the AWS-backend tests       (PyPI, tools/moto)
+#   .tools/cfn-lint-venv  cfn-lint for the CDK templates (test/cdk)      (PyPI, tools/cfn-lint)
+#   .tools/charts-venv    matplotlib for the benchmark charts (bench/)   (PyPI, tools/charts)
 # Idempotent: each component is stamped with a hash of its inputs and skipped while the stamp
 # and its outputs are there, so a re-run takes about a second. Usage:
 #   bash scripts/setup-test-deps.sh          # install what is missing or stale
@@ -167,20 +169,34 @@ else
 fi
 echo "franzgo: $status (franz-go $(grep -o 'twmb/franz-go v[0-9.]*' "$GD/go.mod" | cut -d' ' -f2), $GO_VERSION → .tools/bin/franzgo-driver)"
 
-# ---- moto S3 server (PyPI), for the AWS-backend tests (test/helpers/emulators/s3-server.ts) ----
-MOTO_VENV="$TOOLS/moto-venv"
-command -v python3 >/dev/null 2>&1 || fail moto "no 'python3' on PATH: apt-get install -y python3 python3-venv"
-MOTO_PY_VERSION="$(python3 -c 'import sys; print(sys.version.split()[0])')"
-h="$(inputs_hash "$ROOT/tools/moto/requirements.txt" "$MOTO_PY_VERSION")"
-if fresh moto "$h" "$MOTO_VENV/bin/moto_server"; then
-  status=cached
-else
-  : >"$LOGS/moto.log"
-  rm -rf "$MOTO_VENV"
-  logged moto "python3 -m venv failed (Debian: apt-get install -y python3-venv)" python3 -m venv "$MOTO_VENV"
-  logged moto "pip could not install tools/moto/requirements.txt from PyPI (reachable? pins made for Python 3.11; this is $MOTO_PY_VERSION)" \
-    "$MOTO_VENV/bin/pip" install --disable-pip-version-check -q -r "$ROOT/tools/moto/requirements.txt"
-  stamp moto "$h"
-  status=installed
-fi
-echo "moto: $status (moto $("$MOTO_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))') → .tools/moto-venv/bin/moto_server)"
+# ---- Python tools in their own venvs (PyPI), each pinned by tools/<name>/requirements.txt ----
+command -v python3 >/dev/null 2>&1 || fail python-tools "no 'python3' on PATH: apt-get install -y python3 python3-venv"
+PY_VERSION="$(python3 -c 'import sys; print(sys.version.split()[0])')"
+
+python_tool() { # component, venv dir, requirements, an executable the venv must have
+  local h
+  h="$(inputs_hash "$3" "$PY_VERSION")"
+  if fresh "$1" "$h" "$4"; then
+    status=cached
+  else
+    : >"$LOGS/$1.log"
+    rm -rf "$2"
+    logged "$1" "python3 -m venv failed (Debian: apt-get install -y python3-venv)" python3 -m venv "$2"
+    logged "$1" "pip could not install ${3#"$ROOT"/} from PyPI (reachable? pins made for Python 3.11; this is $PY_VERSION)" \
+      "$2/bin/pip" install --disable-pip-version-check -q -r "$3"
+    stamp "$1" "$h"
+    status=installed
+  fi
+}
+
+# moto's S3 server, for the AWS-backend tests (test/helpers/emulators/s3-server.ts).
+python_tool moto "$TOOLS/moto-venv" "$ROOT/tools/moto/requirements.txt" "$TOOLS/moto-venv/bin/moto_server"
+echo "moto: $status (moto $("$TOOLS/moto-venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))') → .tools/moto-venv/bin/moto_server)"
+
+# cfn-lint, for the CDK app's synthesized templates (test/cdk).
+python_tool cfn-lint "$TOOLS/cfn-lint-venv" "$ROOT/tools/cfn-lint/requirements.txt" "$TOOLS/cfn-lint-venv/bin/cfn-lint"
+echo "cfn-lint: $status ($("$TOOLS/cfn-lint-venv/bin/cfn-lint" --version) → .tools/cfn-lint-venv/bin/cfn-lint)"
+
+# matplotlib, for the benchmark charts (bench/, docs/benchmarks/).
+python_tool charts "$TOOLS/charts-venv" "$ROOT/tools/charts/requirements.txt" "$TOOLS/charts-venv/bin/python"
+echo "charts: $status (matplotlib $("$TOOLS/charts-venv/bin/python" -c 'import matplotlib; print(matplotlib.__version__)') → .tools/charts-venv)"
