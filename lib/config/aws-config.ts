@@ -18,6 +18,16 @@
  */
 import { ConfigError } from "./validate.ts";
 
+/** The Floe-specific variables above, by name: cdk/ sets them on functions and the front. */
+export const AWS_ENV_KEYS = Object.freeze({
+  bucket: "FLOE_S3_BUCKET",
+  table: "FLOE_DYNAMODB_TABLE",
+  s3ForcePathStyle: "FLOE_S3_FORCE_PATH_STYLE",
+});
+
+/** The metadata table's name when FLOE_DYNAMODB_TABLE is not set. */
+export const DEFAULT_TABLE_NAME = "floe-metadata";
+
 export interface AwsCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
@@ -59,20 +69,20 @@ export function awsConfigFromEnv(env: Readonly<Record<string, string | undefined
       ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
       : undefined;
 
-  const bucket = get("FLOE_S3_BUCKET");
+  const bucket = get(AWS_ENV_KEYS.bucket);
   if (bucket === undefined) {
     throw new ConfigError("FLOE_S3_BUCKET: required for the AWS backend (the segment bucket)");
   }
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new ConfigError(`FLOE_S3_BUCKET: not a valid S3 bucket name: ${JSON.stringify(bucket)}`);
   }
-  const table = get("FLOE_DYNAMODB_TABLE") ?? "floe-metadata";
+  const table = get(AWS_ENV_KEYS.table) ?? DEFAULT_TABLE_NAME;
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
     throw new ConfigError(
       `FLOE_DYNAMODB_TABLE: not a valid DynamoDB table name: ${JSON.stringify(table)}`,
     );
   }
-  const pathStyle = get("FLOE_S3_FORCE_PATH_STYLE");
+  const pathStyle = get(AWS_ENV_KEYS.s3ForcePathStyle);
   if (pathStyle !== undefined && pathStyle !== "true" && pathStyle !== "false") {
     throw new ConfigError(`FLOE_S3_FORCE_PATH_STYLE: expected true or false, got ${pathStyle}`);
   }
