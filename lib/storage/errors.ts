@@ -79,3 +79,13 @@ export class VersionConflictError<T> extends StorageError {
 export class StorageUnavailableError extends StorageError {
   readonly retriable = true;
 }
+
+/**
+ * The backend refused the request for a reason no retry fixes: access denied, a bucket or table
+ * that does not exist, a request it calls invalid. A deployment or adapter problem, reported as
+ * such (Kafka: UNKNOWN_SERVER_ERROR, not the retriable KAFKA_STORAGE_ERROR), so that a
+ * misconfigured front fails fast and loudly instead of retrying for ever.
+ */
+export class StorageRejectedError extends StorageError {
+  readonly retriable = false;
+}

@@ -12,7 +12,7 @@ import { CHUNKS_PER_PAGE } from "../../lib/storage/dynamodb/commit.ts";
 import type { DynamoTableConfig } from "../../lib/storage/dynamodb/connection.ts";
 import { DynamoMetadataStore } from "../../lib/storage/dynamodb/metadata-store.ts";
 import { deleteTable, ensureTable } from "../../lib/storage/dynamodb/table.ts";
-import { StorageUnavailableError } from "../../lib/storage/errors.ts";
+import { StorageRejectedError, StorageUnavailableError } from "../../lib/storage/errors.ts";
 import type {
   ChunkEntry,
   PartitionCommit,
@@ -387,8 +387,8 @@ export function dynamoAdapterSpecs(fresh: Fresh, connection: Connection): void {
         });
         cleanups.push(() => store.close());
         const err = await store.getTopic("orders").catch((e) => e);
-        expect(err).toBeInstanceOf(Error);
-        expect(err).not.toBeInstanceOf(StorageUnavailableError);
+        expect(err).toBeInstanceOf(StorageRejectedError);
+        expect(err.retriable).toBe(false);
         expect(err.message).toMatch(/does not exist.*ensureTable/);
       });
     });

@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsConfigFromEnv } from "../../lib/config/aws-config.ts";
-import { ObjectNotFoundError, StorageUnavailableError } from "../../lib/storage/errors.ts";
+import { ObjectNotFoundError, StorageRejectedError } from "../../lib/storage/errors.ts";
 import { S3ObjectStore } from "../../lib/storage/s3/object-store.ts";
 import { storedObjectEquals } from "../../lib/storage/s3/same-object.ts";
 import { type S3Target, startS3Target } from "../helpers/emulators/s3-target.ts";
@@ -131,13 +131,14 @@ describe("S3ObjectStore", () => {
     await removeAll(store);
   });
 
-  it("fails at once with StorageUnavailableError when the bucket does not exist", async () => {
+  it("fails at once with a non-retriable StorageRejectedError when the bucket does not exist", async () => {
     const store = new S3ObjectStore({
       bucket: `floe-missing-${randomBytes(6).toString("hex")}`,
       client: target.client,
     });
     const err = await store.get("k").catch((e) => e);
-    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect(err).toBeInstanceOf(StorageRejectedError);
+    expect(err.retriable).toBe(false);
     expect(err.message).toMatch(/NoSuchBucket/);
     expect(store.counters.get("s3.retries")).toBe(0);
   });

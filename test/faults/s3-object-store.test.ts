@@ -13,7 +13,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ObjectExistsError, StorageUnavailableError } from "../../lib/storage/errors.ts";
+import {
+  ObjectExistsError,
+  StorageRejectedError,
+  StorageUnavailableError,
+} from "../../lib/storage/errors.ts";
 import { S3ObjectStore } from "../../lib/storage/s3/object-store.ts";
 import { type S3Target, startS3Target } from "../helpers/emulators/s3-target.ts";
 import { type FaultProxy, faults, startFaultProxy } from "../helpers/fault-proxy.ts";
@@ -124,6 +128,22 @@ describe("S3ObjectStore when faults persist", () => {
     expect(store.counters.get("s3.retries")).toBe(MAX_ATTEMPTS - 1);
     proxy.clear();
     await expect(direct.get("never")).rejects.toThrow(/not found/);
+  });
+
+  it("answers a refusal (403 AccessDenied) at once, as non-retriable", async () => {
+    proxy.inject({ action: faults.s3Error(403, "AccessDenied"), method: "PUT" });
+    const denied = await store.putNew("denied", Buffer.from("x")).catch((e) => e);
+    expect(denied).toBeInstanceOf(StorageRejectedError);
+    expect(denied.retriable).toBe(false);
+    expect(denied.message).toMatch(/AccessDenied/);
+    expect(store.counters.get("s3.retries")).toBe(0);
+  });
+
+  it("retries credentials that expired mid-flight (400 ExpiredToken)", async () => {
+    proxy.inject({ action: faults.s3Error(400, "ExpiredToken"), method: "PUT", times: 1 });
+    await store.putNew("expired", Buffer.from("x"));
+    expect(store.counters.get("s3.retries")).toBe(1);
+    expect((await direct.get("expired")).toString()).toBe("x");
   });
 
   it("gives up on a server that never answers", async () => {

@@ -7,11 +7,11 @@
  *  - transient: throttling, 5xx, timeouts, dropped connections, transaction conflicts →
  *    StorageUnavailableError (retriable; the operation had no effect or an unknown one), or
  *  - permanent: a missing table, a validation error (an adapter or caller bug), access denied →
- *    a plain Error naming the operation, which no retry fixes.
+ *    StorageRejectedError naming the operation, which no retry fixes.
  * Conditional-check failures are not translated here: each call site turns them into its own
  * typed outcome (VersionConflictError carrying the current value, TopicExistsError, …).
  */
-import { StorageError, StorageUnavailableError } from "../errors.ts";
+import { StorageError, StorageRejectedError, StorageUnavailableError } from "../errors.ts";
 
 const TRANSIENT_NAMES = new Set([
   "ProvisionedThroughputExceededException",
@@ -28,6 +28,8 @@ const TRANSIENT_NAMES = new Set([
   "TimeoutError",
   "RequestTimeout",
   "RequestTimeoutException",
+  // Credentials that expired mid-flight; the SDK's provider refreshes them for the retry.
+  "ExpiredTokenException",
 ]);
 
 const NETWORK_CODES = new Set([
@@ -114,11 +116,13 @@ export function translate(err: unknown, operation: string, table: string): Error
     });
   }
   if (errorName(err) === "ResourceNotFoundException") {
-    return new Error(
+    return new StorageRejectedError(
       `dynamodb ${operation}: table ${table} does not exist (create it with ensureTable() ` +
         `from lib/storage/dynamodb/table.ts, or deploy the data stack): ${message}`,
       { cause: err },
     );
   }
-  return new Error(`dynamodb ${operation} on ${table} failed: ${message}`, { cause: err });
+  return new StorageRejectedError(`dynamodb ${operation} on ${table} failed: ${message}`, {
+    cause: err,
+  });
 }

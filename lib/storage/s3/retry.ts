@@ -12,11 +12,14 @@
  * InternalError, ServiceUnavailable, RequestTimeout and throttling codes, 409
  * ConditionalRequestConflict (a concurrent conditional write was in progress; AWS says retry),
  * client timeouts, connection resets/refusals and truncated bodies. Anything else (403, 404,
- * 412, a malformed request) is answered at once. When attempts run out, or an unknown failure
- * is not transient, the caller gets StorageUnavailableError with the SDK error as `cause`.
+ * 412, a malformed request) is answered at once: an HTTP 4xx the adapter did not turn into a
+ * typed outcome itself (AccessDenied, NoSuchBucket, InvalidRequest…) becomes
+ * StorageRejectedError; expired credentials are retried, as the SDK refreshes them. When
+ * attempts run out, or a failure without an HTTP status is not transient, the caller gets
+ * StorageUnavailableError with the SDK error as `cause`.
  */
 import type { StorageCounters } from "../counters.ts";
-import { StorageError, StorageUnavailableError } from "../errors.ts";
+import { StorageError, StorageRejectedError, StorageUnavailableError } from "../errors.ts";
 
 export interface RetryPolicy {
   /** Attempts in total, including the first (1 = no retries). */
@@ -54,6 +57,10 @@ const TRANSIENT_CODES = new Set([
   "ConditionalRequestConflict",
   "TimeoutError",
   "TruncatedBodyError",
+  // Credentials that expired mid-flight: the SDK's provider refreshes them for the retry.
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "TokenRefreshRequired",
 ]);
 const TRANSIENT_ERRNO = new Set([
   "ECONNRESET",
@@ -134,9 +141,9 @@ export async function withRetries<T>(
       if (err instanceof TypeError || err instanceof RangeError) throw err;
       if (err instanceof StorageUnavailableError) throw err;
       if (!isTransientS3Error(err)) {
-        throw new StorageUnavailableError(`S3 ${what} failed: ${describeS3Error(err)}`, {
-          cause: err,
-        });
+        const message = `S3 ${what} failed: ${describeS3Error(err)}`;
+        if (isRefusal(err)) throw new StorageRejectedError(message, { cause: err });
+        throw new StorageUnavailableError(message, { cause: err });
       }
       if (n >= policy.maxAttempts) {
         throw new StorageUnavailableError(
@@ -150,6 +157,12 @@ export async function withRetries<T>(
       await sleep(Math.floor(random() * capMs));
     }
   }
+}
+
+/** An HTTP 4xx answer: the server understood the request and will refuse it again. */
+function isRefusal(err: unknown): boolean {
+  const status = httpStatusOf(err);
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 function sleep(ms: number): Promise<void> {
