@@ -79,3 +79,30 @@ function check(name: string, spec: FieldSpec, raw: unknown): unknown {
     }
   }
 }
+
+/**
+ * Validates settings given as environment variables: `envKeys` maps each config key to its
+ * variable. Empty variables count as unset; errors name the variable, not the internal key, so
+ * the message points at the deployment.
+ */
+export function validateEnvConfig<S extends Schema>(
+  scope: string,
+  schema: S,
+  envKeys: Readonly<Record<keyof S & string, string>>,
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigOf<S> {
+  const input: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries<string>(envKeys)) {
+    const raw = env[name]?.trim();
+    if (raw !== undefined && raw !== "") input[key] = raw;
+  }
+  try {
+    return validateConfig(scope, schema, input);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const prefix = new RegExp(`^${scope}\\.(\\w+)`);
+    throw new ConfigError(
+      err.message.replace(prefix, (_, key: string) => envKeys[key as keyof S & string] ?? key),
+    );
+  }
+}

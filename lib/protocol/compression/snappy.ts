@@ -16,18 +16,13 @@
  * (a literal whose 4-byte length is negative moves its cursor backwards) and does not notice output
  * that ends short of the declared length. Compression, which only sees our own bytes, uses snappyjs.
  */
-import { createRequire } from "node:module";
+import snappyjs from "snappyjs";
 import { CompressionError } from "./errors.ts";
 
 const CODEC_SNAPPY = 2;
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 /** Magic, version int32, compatible-version int32. */
 const XERIAL_HEADER_BYTES = 16;
-
-interface SnappyJs {
-  compress(input: Buffer): Buffer;
-}
-const snappyjs = createRequire(import.meta.url)("snappyjs") as SnappyJs;
 
 function corrupt(message: string): never {
   throw new CompressionError(CODEC_SNAPPY, "corrupt", `snappy: ${message}`);
