@@ -189,6 +189,33 @@ export interface FrontRecord {
   heartbeatSeq: number;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Partition leases (HTTP consumer groups: lib/broker/leases)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One partition of a topic as leased to a worker of an HTTP consumer group (the Kinesis Client
+ * Library's lease item). The store only compares and sets `counter`; what the fields mean —
+ * who may renew, when a lease counts as expired — is lib/broker/leases' business.
+ */
+export interface LeaseRecord {
+  group: string;
+  topic: string;
+  partition: number;
+  /** The worker holding the lease; null when released or never taken. */
+  owner: string | null;
+  /**
+   * Bumped by every write (take, renew, checkpoint, release); the condition of putLease. An
+   * observer judges liveness by seeing it change, on its own clock. 1 on creation.
+   */
+  counter: number;
+  /** The fencing token: bumped whenever the owner changes; writes under the lease carry it. */
+  epoch: number;
+  /** The next offset to process (Kafka's committed-offset meaning); null before the first. */
+  checkpoint: bigint | null;
+  checkpointMetadata: string | null;
+}
+
 export interface MetadataStore {
   // -- cluster ---------------------------------------------------------------------------------
   /** Stores `candidate` as the cluster id unless one exists; returns the stored one. */
@@ -286,6 +313,18 @@ export interface MetadataStore {
     expectedGroupVersion: number,
     partitions: readonly GroupPartition[],
   ): Promise<void>;
+
+  // -- partition leases ------------------------------------------------------------------------
+  /** The group's leases on `topic`, by partition (strongly consistent). */
+  listLeases(group: string, topic: string): Promise<LeaseRecord[]>;
+  /**
+   * Creates (expectedCounter 0: no lease may exist) or replaces the lease if its stored counter
+   * is still `expectedCounter`. next.counter must be expectedCounter + 1 (else RangeError).
+   * Throws VersionConflictError<LeaseRecord | undefined> carrying the stored lease otherwise.
+   */
+  putLease(next: LeaseRecord, expectedCounter: number): Promise<void>;
+  /** Removes every lease of the group, on every topic; returns how many went. */
+  deleteLeases(group: string): Promise<number>;
 
   // -- fronts ----------------------------------------------------------------------------------
   /** Registers a front under a newly allocated node id, with heartbeatSeq 0. */

@@ -368,6 +368,32 @@ export function dynamoAdapterSpecs(fresh: Fresh, connection: Connection): void {
       });
     });
 
+    describe("partition leases", () => {
+      it("costs one write unit per lease write and about one read unit per 40 leases listed", async () => {
+        const { store } = await open();
+        const wcu = () => store.counters.get("dynamodb.wcu");
+        const rcu = () => store.counters.get("dynamodb.rcu");
+        const base = { group: "billing-consumers", topic: "orders.v1", owner: null, epoch: 0 };
+        const fresh = { ...base, counter: 1, checkpoint: null, checkpointMetadata: null };
+        for (let partition = 0; partition < 40; partition++) {
+          await store.putLease({ ...fresh, partition }, 0);
+        }
+        const writesBefore = wcu();
+        const worker = { owner: "worker-7f3c2a9e-5b1d-4e8a-9c6f-0d2b4a6e8c1f", epoch: 1 };
+        await store.putLease(
+          { ...fresh, ...worker, partition: 0, counter: 2, checkpoint: 123_456_789n },
+          1,
+        );
+        expect(wcu() - writesBefore).toBe(1);
+        const readsBefore = rcu();
+        expect(await store.listLeases(base.group, base.topic)).toHaveLength(40);
+        expect(rcu() - readsBefore).toBeLessThanOrEqual(1);
+        const deletesBefore = wcu();
+        expect(await store.deleteLeases(base.group)).toBe(40);
+        expect(wcu() - deletesBefore).toBe(40);
+      });
+    });
+
     describe("errors", () => {
       it("turns an unreachable endpoint into a retriable StorageUnavailableError after retrying", async () => {
         const store = await DynamoMetadataStore.open({

@@ -23,6 +23,7 @@ import type {
 } from "../../lib/storage/ports.ts";
 import type { MetadataStoreFixture } from "./metadata-store.contract.ts";
 import { frontsContract } from "./metadata-store-fronts.contract.ts";
+import { leasesContract } from "./metadata-store-leases.contract.ts";
 
 const TWO_POW_53 = 2n ** 53n;
 const INT64_MAX = 2n ** 63n - 1n;
@@ -478,6 +479,7 @@ export function coordinationContract(
     });
 
     frontsContract(() => store);
+    leasesContract(() => store);
 
     describe("close", () => {
       it("makes every coordination method reject", async () => {

@@ -14,6 +14,7 @@
  *   GROUP                     G#<groupId>             consumer group record
  *   O#<groupId>               <partition>#<topic>     committed offset
  *   FRONT                     N#<nodeId, 10 digits>   front lease
+ *   L#<group>                 <topic>#<partition, 10> partition lease of an HTTP consumer group
  *
  * Everything a partition owns lives under its own pk, so partitions spread over DynamoDB's
  * physical partitions and a flush touching many partitions is not a hot key. Topic, group and
@@ -24,6 +25,14 @@
  */
 
 export const TABLE_KEY = Object.freeze({ partitionKey: "pk", sortKey: "sk" });
+
+/**
+ * The table's TTL attribute (epoch seconds), enabled by the CDK data stack. An item carrying it
+ * may be deleted by DynamoDB TTL at any time after that second (typically within days, never
+ * exactly on time), so it is only for housekeeping: the store never relies on TTL for
+ * correctness and deletes whatever it must itself. No item carries it today.
+ */
+export const TTL_ATTRIBUTE = "expiresAtSec";
 
 /** Offsets are 0 … 2^63 - 1: 19 decimal digits; 20 keeps every offset the same width. */
 const OFFSET_DIGITS = 20;
@@ -83,4 +92,15 @@ export const FRONT_PK = "FRONT";
 export const frontKey = (nodeId: number): Key => ({
   pk: FRONT_PK,
   sk: `N#${String(nodeId).padStart(10, "0")}`,
+});
+
+/**
+ * Partition leases: one pk per group, so a group's leases on a topic are one Query (begins_with
+ * on `<topic>#`: topic names have no '#') and deleting a group's leases needs no Scan.
+ */
+export const leasesPk = (group: string): string => `L#${group}`;
+export const leaseSkPrefix = (topic: string): string => `${topic}#`;
+export const leaseKey = (group: string, topic: string, partition: number): Key => ({
+  pk: leasesPk(group),
+  sk: `${leaseSkPrefix(topic)}${String(partition).padStart(10, "0")}`,
 });

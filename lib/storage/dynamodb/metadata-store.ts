@@ -26,6 +26,7 @@ import type {
   FrontRecord,
   GroupPartition,
   GroupRecord,
+  LeaseRecord,
   MetadataStore,
   PartitionCommit,
   PartitionHead,
@@ -45,6 +46,7 @@ import * as fronts from "./fronts.ts";
 import * as groups from "./groups.ts";
 import { HeadCache, readHeads } from "./heads.ts";
 import { PRODUCER_ID_COUNTER_KEY } from "./keys.ts";
+import * as leases from "./leases.ts";
 import { segmentReferenced } from "./segment-references.ts";
 import * as topics from "./topics.ts";
 
@@ -211,6 +213,20 @@ export class DynamoMetadataStore implements MetadataStore {
 
   async removeFront(nodeId: number, expectedSeq: number): Promise<void> {
     return fronts.removeFront(this.table, nodeId, expectedSeq);
+  }
+
+  // -- partition leases ------------------------------------------------------------------------
+
+  async listLeases(group: string, topic: string): Promise<LeaseRecord[]> {
+    return leases.listLeases(this.table, group, topic);
+  }
+
+  async putLease(next: LeaseRecord, expectedCounter: number): Promise<void> {
+    return leases.putLease(this.table, next, expectedCounter);
+  }
+
+  async deleteLeases(group: string): Promise<number> {
+    return leases.deleteLeases(this.table, group);
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,8 @@
  * others still apply. One fsync per call, not per partition, matching the flush-shaped cost the
  * design asks for. An unexpected error rolls back the whole call.
  *
- * Consumer groups and front leases live in ./coordination.ts; the methods here delegate.
+ * Consumer groups and front leases live in ./coordination.ts, partition leases in ./leases.ts;
+ * the methods here delegate.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import {
@@ -35,6 +36,7 @@ import type {
   FrontRecord,
   GroupPartition,
   GroupRecord,
+  LeaseRecord,
   MetadataStore,
   PartitionCommit,
   PartitionHead,
@@ -42,6 +44,7 @@ import type {
   TopicRecord,
 } from "../ports.ts";
 import { SqliteCoordination } from "./coordination.ts";
+import { type SqliteLeases, sqliteLeases } from "./leases.ts";
 import {
   chunkFromRow,
   chunkParams,
@@ -73,11 +76,13 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: DatabaseSync;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly coordination: SqliteCoordination;
+  private readonly leases: SqliteLeases;
 
   private constructor(db: DatabaseSync) {
     this.db = db;
     this.sql = prepareStatements(db);
     this.coordination = new SqliteCoordination(db, (begin, body) => this.transaction(begin, body));
+    this.leases = sqliteLeases(db, (begin, body) => this.transaction(begin, body));
   }
 
   static async open(options: SqliteMetadataStoreOptions): Promise<SqliteMetadataStore> {
@@ -304,6 +309,18 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async removeFront(nodeId: number, expectedSeq: number): Promise<void> {
     return this.op("removeFront", () => this.coordination.removeFront(nodeId, expectedSeq));
+  }
+
+  async listLeases(group: string, topic: string): Promise<LeaseRecord[]> {
+    return this.op("listLeases", () => this.leases.listLeases(group, topic));
+  }
+
+  async putLease(next: LeaseRecord, expectedCounter: number): Promise<void> {
+    return this.op("putLease", () => this.leases.putLease(next, expectedCounter));
+  }
+
+  async deleteLeases(group: string): Promise<number> {
+    return this.op("deleteLeases", () => this.leases.deleteLeases(group));
   }
 
   async close(): Promise<void> {

@@ -107,6 +107,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX chunks_by_segment_key ON chunks (segment_key);
   `,
+  // 3 → 4: partition leases of HTTP consumer groups (ports.ts LeaseRecord).
+  `
+  CREATE TABLE leases (
+    group_id            TEXT NOT NULL,
+    topic               TEXT NOT NULL,
+    partition           INTEGER NOT NULL,
+    owner               TEXT,
+    counter             INTEGER NOT NULL,
+    epoch               INTEGER NOT NULL,
+    checkpoint          INTEGER,
+    checkpoint_metadata TEXT,
+    PRIMARY KEY (group_id, topic, partition)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 /**
