@@ -19,18 +19,17 @@ import {
 } from "../broker/log/orphan-gc.ts";
 import { awsConfigFromEnv } from "../config/aws-config.ts";
 import { createLogger, type LogLevel } from "../logger.ts";
-import { StorageCounters } from "../storage/counters.ts";
-import { DynamoMetadataStore } from "../storage/dynamodb/metadata-store.ts";
+import { createAwsStores } from "../storage/aws-stores.ts";
+import type { StorageCounters } from "../storage/counters.ts";
 import { FsObjectStore } from "../storage/fs/object-store.ts";
 import type { MetadataStore, ObjectStore } from "../storage/ports.ts";
-import { S3ObjectStore } from "../storage/s3/object-store.ts";
 import { SqliteMetadataStore } from "../storage/sqlite/metadata-store.ts";
 import { intOption, type Options } from "./args.ts";
 import { UsageError } from "./main.ts";
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
-interface Backend {
+export interface Backend {
   objectStore: ObjectStore;
   metadataStore: MetadataStore;
   where: string;
@@ -38,22 +37,15 @@ interface Backend {
   close(): Promise<void>;
 }
 
-async function openBackend(values: Options): Promise<Backend> {
+/** The stores of --data-dir or --backend aws (also what `floe maintenance` runs over). */
+export async function openBackend(values: Options): Promise<Backend> {
   const backend = String(values.backend ?? "embedded");
   if (backend === "aws") {
     const aws = awsConfigFromEnv(process.env);
-    const counters = new StorageCounters();
-    const objectStore = S3ObjectStore.fromAwsConfig(aws, { counters });
-    const metadataStore = await DynamoMetadataStore.open({ config: aws, counters });
+    const stores = await createAwsStores(aws);
     return {
-      objectStore,
-      metadataStore,
-      counters,
+      ...stores,
       where: `s3://${aws.bucket}, DynamoDB table ${aws.table}`,
-      async close() {
-        await metadataStore.close();
-        objectStore.destroy();
-      },
     };
   }
   if (backend !== "embedded")

@@ -7,11 +7,8 @@
 import type { LogConfig } from "../broker/log/log-config.ts";
 import type { AwsConfig } from "../config/aws-config.ts";
 import { type Logger, silentLogger } from "../logger.ts";
-import { StorageCounters } from "../storage/counters.ts";
-import { createDynamoClient, tableConfigOf } from "../storage/dynamodb/client.ts";
-import { DynamoMetadataStore } from "../storage/dynamodb/metadata-store.ts";
-import { ensureTable } from "../storage/dynamodb/table.ts";
-import { S3ObjectStore } from "../storage/s3/object-store.ts";
+import { createAwsStores } from "../storage/aws-stores.ts";
+import type { StorageCounters } from "../storage/counters.ts";
 import { type RunningFront, startFront } from "./node.ts";
 
 /**
@@ -40,38 +37,24 @@ export interface RunningAwsFront extends RunningFront {
 
 export async function startAwsFront(options: AwsFrontOptions): Promise<RunningAwsFront> {
   const logger = options.logger ?? silentLogger;
-  const counters = options.counters ?? new StorageCounters();
-  const objectStore = S3ObjectStore.fromAwsConfig(options.aws, { counters });
-  const dynamo = createDynamoClient(tableConfigOf(options.aws));
-  if (options.createResources) {
-    await objectStore.ensureBucket();
-    if (await ensureTable(dynamo, options.aws.table)) {
-      logger.info("created DynamoDB table", { table: options.aws.table });
-    }
-  }
-  const metadataStore = await DynamoMetadataStore.open({
-    config: options.aws,
-    client: dynamo,
-    counters,
+  const stores = await createAwsStores(options.aws, {
+    createResources: options.createResources,
+    counters: options.counters,
+    logger,
   });
-  const release = async () => {
-    await metadataStore.close();
-    dynamo.destroy();
-    objectStore.destroy();
-  };
   try {
     const front = await startFront({
-      objectStore,
-      metadataStore,
+      objectStore: stores.objectStore,
+      metadataStore: stores.metadataStore,
       broker: options.broker,
       log: { ...AWS_FRONT_LOG_DEFAULTS, ...options.log },
       logger,
       cluster: "registry",
-      onClose: release,
+      onClose: () => stores.close(),
     });
-    return { ...front, counters };
+    return { ...front, counters: stores.counters };
   } catch (err) {
-    await release();
+    await stores.close();
     throw err;
   }
 }

@@ -6,10 +6,10 @@
  * show them two hours later.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync, utimesSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FloeProcess, startFloeProcess, tempDataDir } from "../helpers/floe-process.ts";
+import { ageSegmentFiles, segmentFilesIn } from "../helpers/segment-files.ts";
 
 const CLI = resolve(import.meta.dirname, "../../lib/cli/main.ts");
 let floe: FloeProcess;
@@ -25,25 +25,11 @@ function floeCli(args: string[], input?: string) {
 }
 
 function segmentFiles(): string[] {
-  const root = join(floe.dataDir, "objects");
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(".seg")) out.push(relative(root, path));
-    }
-  };
-  walk(join(root, "segments"));
-  return out.sort();
+  return segmentFilesIn(floe.dataDir);
 }
 
 function ageAllSegments(byMs: number): void {
-  for (const key of segmentFiles()) {
-    const path = join(floe.dataDir, "objects", key);
-    const mtimeS = (statSync(path).mtimeMs - byMs) / 1000;
-    utimesSync(path, mtimeS, mtimeS);
-  }
+  ageSegmentFiles(floe.dataDir, byMs);
 }
 
 describe("floe gc", () => {

@@ -9,6 +9,7 @@
  */
 import type { BatchView } from "../../protocol/records/batch-header.ts";
 import { batchesIn, RECORD_BATCH_OVERHEAD } from "../../protocol/records/batch-header.ts";
+import { ObjectNotFoundError } from "../../storage/errors.ts";
 import type {
   ChunkEntry,
   MetadataStore,
@@ -211,7 +212,14 @@ export class LogService {
           wave.push(page[i++]);
         }
         if (wave.length === 0) return result;
-        const buffers = await Promise.all(wave.map((e) => this.reader.read(e)));
+        const buffers = await this.readWave(key, wave);
+        if (typeof buffers === "bigint") {
+          // Retention or DeleteRecords moved the log start past these chunks after we read the
+          // index, and their objects are gone: what was served stands, else out of range.
+          result.logStartOffset = buffers;
+          if (result.records.length === 0) result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+          return result;
+        }
         for (const buf of buffers) {
           let runStart = -1;
           let runEnd = -1;
@@ -321,6 +329,25 @@ export class LogService {
   async close(): Promise<void> {
     await this.writer.close();
     this.watcher.close();
+  }
+
+  /**
+   * The chunks' bytes; or, when an object is gone because the log start has moved past its
+   * chunk since the index was read (maintenance deletes such objects), the new log start. A
+   * missing object the log still holds is a real loss and is thrown.
+   */
+  private async readWave(key: PartitionKey, wave: ChunkEntry[]): Promise<Buffer[] | bigint> {
+    try {
+      return await Promise.all(wave.map((e) => this.reader.read(e)));
+    } catch (err) {
+      if (!(err instanceof ObjectNotFoundError)) throw err;
+      const [head] = await this.metadataStore.getHeads([key]);
+      const missing = wave.find((e) => e.segmentKey === err.key);
+      if (missing !== undefined && missing.lastOffset < head.logStartOffset) {
+        return head.logStartOffset;
+      }
+      throw err;
+    }
   }
 
   private async findChunks(key: PartitionKey, from: bigint, limit: number): Promise<ChunkEntry[]> {
