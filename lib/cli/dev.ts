@@ -2,7 +2,9 @@
  * `floe dev`: a front on one port, by default on the embedded backend (segments in a
  * directory, metadata in SQLite). `--backend aws` (and `floe front`, which is the same) runs
  * it on S3 + DynamoDB instead, configured by the standard AWS environment variables
- * (lib/config/aws-config.ts), registered with the other fronts over the same table.
+ * (lib/config/aws-config.ts), registered with the other fronts over the same table. Either way
+ * it runs maintenance (retention, orphan segments: ./maintenance.ts) every
+ * --maintenance-interval-ms.
  */
 import { resolve } from "node:path";
 import type { LogConfig } from "../broker/log/log-config.ts";
@@ -11,9 +13,16 @@ import { testCrashPointFromEnv } from "../config/test-crash-point.ts";
 import { startAwsFront } from "../front/aws.ts";
 import { type MetricsServer, startMetricsServer } from "../front/metrics-server.ts";
 import { type RunningFront, startEmbeddedFront } from "../front/node.ts";
+import { serveFrontOverHttp } from "../http/local.ts";
+import type { HttpServer } from "../http/server.ts";
 import { createLogger, type Logger, type LogLevel } from "../logger.ts";
 import type { StorageCounters } from "../storage/counters.ts";
 import { intOption, type Options } from "./args.ts";
+import {
+  DEFAULT_MAINTENANCE_INTERVAL_MS,
+  maintenanceLoopSettings,
+  startMaintenanceLoop,
+} from "./maintenance.ts";
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
@@ -63,14 +72,50 @@ async function start(
   return [front, dataDir];
 }
 
+/**
+ * The HTTP API's port: --http-port; else 8092 when Kafka is on its default port, any free port
+ * when --port is given (several `floe dev --cluster` processes never fight over 8092); none for
+ * `floe front` (in AWS the Lambda functions serve HTTP) or with --no-http.
+ */
+function httpPort(values: Options, defaultBackend: string): number | undefined {
+  if (values["no-http"]) return undefined;
+  if (values["http-port"] !== undefined) return intOption(values, "http-port", 8092);
+  if (defaultBackend === "aws") return undefined;
+  return values.port === undefined ? 8092 : 0;
+}
+
 export async function runDev(values: Options, defaultBackend = "embedded"): Promise<number> {
   const level = String(values["log-level"] ?? process.env.FLOE_LOG_LEVEL ?? "info") as LogLevel;
   if (!LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LEVELS.join(", ")}`);
   const logger = createLogger(level);
+  const maintenanceSettings = maintenanceLoopSettings(
+    values,
+    defaultBackend === "aws" ? 0 : DEFAULT_MAINTENANCE_INTERVAL_MS,
+  );
   const [front, where] = await start(values, String(values.backend ?? defaultBackend), logger);
   console.log(
     `Floe is serving Kafka on ${front.endpoint.host}:${front.endpoint.port} as node ${front.endpoint.nodeId} (data in ${where}). Ctrl-C stops it.`,
   );
+  const maintenance = startMaintenanceLoop(front, maintenanceSettings, logger);
+  let http: HttpServer | undefined;
+  const port = httpPort(values, defaultBackend);
+  if (port !== undefined) {
+    try {
+      http = await serveFrontOverHttp(
+        front,
+        { host: String(values.host ?? "127.0.0.1"), port },
+        logger,
+      );
+    } catch (err) {
+      // Without this the Kafka listener would keep the process alive after the error.
+      await maintenance?.stop();
+      await front.close();
+      throw new Error(
+        `cannot serve the HTTP API on port ${port} (${(err as Error).message}); pass --http-port N or --no-http`,
+      );
+    }
+    console.log(`Floe is serving its HTTP API on ${http.url}/v1`);
+  }
   let metrics: MetricsServer | undefined;
   if (values["metrics-port"] !== undefined) {
     const counters = front.counters;
@@ -94,7 +139,9 @@ export async function runDev(values: Options, defaultBackend = "embedded"): Prom
     process.on("SIGTERM", stop);
   });
   logger.info("shutting down");
+  await maintenance?.stop();
   await metrics?.close();
+  await http?.close();
   await front.close();
   return 0;
 }

@@ -3,7 +3,7 @@
  *
  *   floe dev [--host H] [--port P] [--data-dir D] [--partitions N] [--no-auto-create] [--log-level L]
  *            [--cluster] [--advertised-host H] [--shared-address HOST:PORT] [--backend embedded|aws]
- *            [--create-resources]
+ *            [--create-resources] [--http-port P] [--no-http]
  *   floe front [options of dev]     (= floe dev --backend aws)
  *   floe topics create NAME [--partitions N] [--config k=v ...]
  *   floe topics list | describe NAME | delete NAME
@@ -11,6 +11,7 @@
  *   floe consume TOPIC [--partition P] [--from earliest|latest|OFFSET] [--count N] [--follow]
  *   floe groups list | describe GROUP | delete GROUP...   [--json]
  *   floe gc [--data-dir D | --backend aws] [--grace-ms N] [--dry-run] [--json]
+ *   floe maintenance [--data-dir D | --backend aws] [--grace-ms N] [--deadline-ms N] [--json]
  *
  * Admin and data commands take --bootstrap HOST:PORT (default 127.0.0.1:9092) and --debug
  * (log each Kafka request's API and version to stderr).
@@ -20,6 +21,7 @@ import { runConsume, runProduce } from "./data.ts";
 import { runDev } from "./dev.ts";
 import { runGc } from "./gc.ts";
 import { runGroups } from "./groups.ts";
+import { runMaintenance } from "./maintenance.ts";
 import { runTopics } from "./topics.ts";
 
 const USAGE = `usage:
@@ -34,6 +36,12 @@ const USAGE = `usage:
       [--create-resources]         aws: create the bucket and table when missing (emulators, LocalStack)
       [--metrics-port N]           serve counters on http://HOST:N/metrics (Prometheus text): S3 requests by
                                    type, DynamoDB units and calls (aws), segments, commits, cache (both)
+      [--maintenance-interval-ms N] run maintenance (retention, orphan segments) every N ms; default
+                                   60000 (floe front: 0, the scheduled function does it), 0 = off;
+                                   [--grace-ms N] the orphan grace (default 3600000)
+      [--http-port N]              the HTTP API (docs/http-api.md) on this port; default 8092, or any free
+                                   port when --port is given; 0 = any free port
+      [--no-http]                  do not serve the HTTP API (floe front serves none unless --http-port)
   floe front [same options]        floe dev --backend aws: one stateless front of a deployment
   floe topics create NAME [--partitions N] [--config k=v ...] [--bootstrap HOST:PORT]
   floe topics list|describe NAME|delete NAME [--bootstrap HOST:PORT]
@@ -48,6 +56,10 @@ const USAGE = `usage:
   floe gc [--data-dir ./data | --backend aws] [--grace-ms 3600000] [--dry-run] [--json]
       deletes segment objects no index entry references (failed flushes, deleted topics) once
       older than --grace-ms (at least 900000); --dry-run lists them and deletes nothing
+  floe maintenance [--data-dir ./data | --backend aws] [--grace-ms 3600000] [--deadline-ms 600000] [--json]
+      one maintenance run (docs/retention.md): retention.ms / retention.bytes move log starts,
+      stale index entries go, then floe gc's orphan collection; what floe dev does every
+      --maintenance-interval-ms (default 60000, 0 = off) and the scheduled Lambda every 5 minutes
   --debug on any command that talks to a server logs each Kafka request (API, version) to stderr`;
 
 export class UsageError extends Error {
@@ -69,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
       backend: { type: "string" },
       "create-resources": { type: "boolean" },
       "metrics-port": { type: "string" },
+      "http-port": { type: "string" },
+      "no-http": { type: "boolean" },
       "advertised-host": { type: "string" },
       "shared-address": { type: "string" },
       "log-level": { type: "string" },
@@ -84,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
       debug: { type: "boolean" },
       "grace-ms": { type: "string" },
       "dry-run": { type: "boolean" },
+      "deadline-ms": { type: "string" },
+      "maintenance-interval-ms": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -106,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
       return runGroups(positionals, values);
     case "gc":
       return runGc(values);
+    case "maintenance":
+      return runMaintenance(values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -28,6 +28,10 @@ export interface RunningFront {
   readonly endpoint: NodeEndpoint;
   readonly log: LogService;
   readonly metadata: MetadataStore;
+  /** The segment store the log engine writes to (maintenance runs over it and `metadata`). */
+  readonly objectStore: ObjectStore;
+  /** The topic cache the Kafka handlers use; the HTTP API in the same process shares it. */
+  readonly topics: TopicRegistry;
   close(): Promise<void>;
 }
 
@@ -145,6 +149,8 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     endpoint,
     log,
     metadata: deps.metadataStore,
+    objectStore: deps.objectStore,
+    topics,
     async close() {
       await registry?.close();
       await groups.close();

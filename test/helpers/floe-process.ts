@@ -16,6 +16,8 @@ export interface FloeProcess {
   readonly bootstrap: string;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything the process wrote to stdout so far (its listening lines). */
+  stdout(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -43,11 +45,11 @@ export async function startFloeProcess(
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let err = "";
+  let out = "";
   child.stderr!.on("data", (d: Buffer) => {
     err += d.toString();
   });
   const port = await new Promise<number>((resolvePort, reject) => {
-    let out = "";
     const timer = setTimeout(
       () => reject(new Error(`floe dev did not start in 30 s; stderr:\n${err}`)),
       30_000,
@@ -71,6 +73,7 @@ export async function startFloeProcess(
     child,
     bootstrap: `127.0.0.1:${port}`,
     stderr: () => err,
+    stdout: () => out,
     kill: (signal = "SIGTERM") =>
       new Promise<void>((done) => {
         if (child.exitCode !== null || child.signalCode !== null) return done();
