@@ -1,5 +1,5 @@
 /**
- * The AWS-backend cost section of docs/benchmarks.md: what was measured and how, the per-flush
+ * The AWS-backend cost section of docs/benchmarks/README.md: what was measured and how, the per-flush
  * and per-GiB tables with their prices and dates, where the units go, and how far DynamoDB
  * Local's capacity figures are from AWS's. Layout only; the figures come from ./run.ts.
  */
@@ -164,8 +164,8 @@ ${gibTable(r)}
 DynamoDB calls per GiB written: ${calls(g.written.dynamoCalls, 0)}; per GiB read: ${calls(g.read.dynamoCalls, 0)}.
 
 Prices: ${r.prices.source}. S3 Standard requests: ${r.prices.asOf.s3}; DynamoDB
-on-demand: ${r.prices.asOf.dynamodb}. Not included: S3 storage ($0.023 per
-GB-month), DynamoDB storage, data transfer and compute.
+on-demand: ${r.prices.asOf.dynamodb}. Requests only: storage, compute and the idle floors
+are added by the cost model (last section).
 
 - **Segment size sets the write cost.** A front whose traffic arrives slower than it can flush
   writes one segment per linger period (\`lingerMs\` = ${DEFAULT_LOG_CONFIG.lingerMs} ms by default), and each flush costs the

@@ -1,5 +1,5 @@
 /**
- * The AWS-backend cost section as console text (the Markdown for docs/benchmarks.md is in
+ * The AWS-backend cost section as console text (the Markdown for docs/benchmarks/README.md is in
  * ./report-markdown.ts, on the same helpers). Every figure is computed in ./run.ts; these files
  * only lay them out, with the inputs (counts, units, prices and their dates) next to every
  * dollar amount.

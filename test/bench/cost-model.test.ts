@@ -1,0 +1,246 @@
+// The benchmark's cost model (bench/cost-model/): hand-computed bills, the shape of the fronts
+// and segments, monotonicity in the rate, and read fan-out adding exactly the read lines.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { AwsCostResult } from "../../bench/aws-cost/run.ts";
+import { type Bill, kindUsd } from "../../bench/cost-model/bill.ts";
+import { floeBill, flushShape, frontsFor } from "../../bench/cost-model/floe.ts";
+import {
+  type Assumptions,
+  checkMeasured,
+  DEFAULT_ASSUMPTIONS,
+  type MeasuredInputs,
+  measuredInputs,
+} from "../../bench/cost-model/inputs.ts";
+import {
+  checkGoal,
+  costModel,
+  findBill,
+  SYSTEMS,
+  systemBill,
+} from "../../bench/cost-model/model.ts";
+import { kinesisOnDemandBill, mskServerlessBill } from "../../bench/cost-model/peers.ts";
+
+const MiB = 1024 * 1024;
+
+const measured: MeasuredInputs = {
+  source: "test",
+  s3PutPerFlush: 1,
+  wcuPerPartitionCommit: 1.25,
+  rcuPerPartitionCommit: 1,
+  s3BytesPerByteWritten: 1,
+  s3GetPerChunkRead: 1,
+  rcuPerChunkRead: 2,
+  idleRcuPerPartitionSecond: 1,
+  frontProduceMiBps: 20,
+  frontConsumeMiBps: 150,
+  frontThroughputSource: "test",
+};
+
+const line = (b: Bill, prefix: string) => {
+  const l = b.lines.find((x) => x.item.startsWith(prefix));
+  if (l === undefined) throw new Error(`no line ${prefix} in ${b.system}`);
+  return l;
+};
+
+describe("peers at list prices", () => {
+  it("prices Kinesis on-demand at 1 MiB/s read once over a 30-day month by hand", () => {
+    const b = kinesisOnDemandBill(1, 1, { ...DEFAULT_ASSUMPTIONS, monthHours: 720 });
+    // 720 h × $0.04 + 2,531.25 GiB × $0.08 in + 2,531.25 GiB × $0.04 out
+    expect(b.gibWrittenPerMonth).toBeCloseTo(2531.25, 9);
+    expect(line(b, "stream-hours").usd).toBeCloseTo(28.8, 9);
+    expect(line(b, "GB in").usd).toBeCloseTo(202.5, 9);
+    expect(line(b, "GB out").usd).toBeCloseTo(101.25, 9);
+    expect(b.totalUsd).toBeCloseTo(332.55, 9);
+  });
+
+  it("bills Kinesis records in whole KB: 1,025-byte records pay for 2 KB each", () => {
+    const a = { ...DEFAULT_ASSUMPTIONS, monthHours: 720 };
+    const one = kinesisOnDemandBill(1, 0, { ...a, kinesisRecordBytes: 1024 });
+    const over = kinesisOnDemandBill(1, 0, { ...a, kinesisRecordBytes: 1025 });
+    expect(line(over, "GB in").quantity).toBeCloseTo(
+      (line(one, "GB in").quantity * 2 * 1024) / 1025,
+      6,
+    );
+  });
+
+  it("puts MSK Serverless's idle floor at $0.75 × 730 h plus the partitions' hours", () => {
+    const b = mskServerlessBill(0, 1, DEFAULT_ASSUMPTIONS);
+    expect(b.totalUsd).toBeCloseTo(0.75 * 730 + 12 * 0.0015 * 730, 9);
+    expect(b.usdPerGibWritten).toBeNull();
+  });
+
+  it("adds MSK partitions and clusters when the per-partition and per-cluster quotas need them", () => {
+    // 100 MiB/s = 104.86 MB/s in: 21 partitions at 5 MB/s; read 3× = 314.6 MB/s out: 32 at 10 MB/s.
+    expect(mskServerlessBill(100, 1, DEFAULT_ASSUMPTIONS).shape).toEqual({
+      clusters: 1,
+      partitions: 21,
+    });
+    expect(mskServerlessBill(100, 3, DEFAULT_ASSUMPTIONS).shape).toEqual({
+      clusters: 1,
+      partitions: 32,
+    });
+    expect(mskServerlessBill(200, 1, DEFAULT_ASSUMPTIONS).shape.clusters).toBe(2);
+  });
+});
+
+describe("Floe's shape", () => {
+  it("sizes fronts by measured capacity and utilisation, never below the minimum", () => {
+    expect(frontsFor(0, 1, measured, DEFAULT_ASSUMPTIONS)).toBe(2);
+    // 100/20 + 100/150 = 5.67 fronts of capacity at ≤ 50% each → 12.
+    expect(frontsFor(100, 1, measured, DEFAULT_ASSUMPTIONS)).toBe(12);
+  });
+
+  it("flushes on the linger timer, bounded by flushes in flight, until segments fill", () => {
+    const a = DEFAULT_ASSUMPTIONS;
+    // 1 MiB/s: min(1000/5, 4 × 1000/110, 1 MiB / 16 KiB) = 36.4 flushes/s of 28.2 KiB.
+    const slow = flushShape(MiB, a, "modelled");
+    expect(slow.flushesPerSecond).toBeCloseTo(4000 / 110, 9);
+    expect(slow.segmentBytes).toBeCloseTo(MiB / (4000 / 110), 6);
+    // 1,000 MiB/s fills 8 MiB segments faster than the timer fires.
+    expect(flushShape(1000 * MiB, a, "modelled").segmentBytes).toBeCloseTo(8 * MiB, 6);
+    // A trickle flushes no more often than producer requests arrive, one partition per flush.
+    const trickle = flushShape(16_384, a, "modelled");
+    expect(trickle).toEqual({ flushesPerSecond: 1, segmentBytes: 16_384, partitionsPerFlush: 1 });
+    expect(flushShape(MiB, a, "full").segmentBytes).toBe(8 * MiB);
+  });
+
+  it("prices a hand-computed month: 8 MiB/s into one front, one 8 MiB segment a second", () => {
+    const a: Assumptions = {
+      ...DEFAULT_ASSUMPTIONS,
+      monthHours: 720,
+      partitions: 1,
+      minFronts: 1,
+      lingerMs: 1000,
+    };
+    const m = { ...measured, frontProduceMiBps: 1000, frontConsumeMiBps: 1000 };
+    const b = floeBill(8, 1, m, a);
+    expect(b.shape).toEqual({
+      fronts: 1,
+      flushesPerSecond: 1,
+      segmentBytes: 8 * MiB,
+      partitionsPerFlush: 1,
+    });
+    const flushes = 720 * 3600;
+    expect(line(b, "S3 PUT").usd).toBeCloseTo((flushes * 0.005) / 1000, 9); // $12.96
+    expect(line(b, "DynamoDB WCU").usd).toBeCloseTo((flushes * 1.25 * 0.625) / 1e6, 9);
+    expect(line(b, "S3 GET").usd).toBeCloseTo((flushes * 0.0004) / 1000, 9);
+    // 8 MiB/s × 7 days = 4,725 GiB stored all month.
+    expect(line(b, "S3 Standard storage").usd).toBeCloseTo(4725 * 0.023, 9);
+    expect(line(b, "Fargate front vCPU").usd).toBeCloseTo(720 * 0.03238, 9);
+    expect(line(b, "Network Load Balancer").usd).toBeCloseTo(720 * 0.0225, 9);
+  });
+});
+
+describe("every system's bill", () => {
+  const rate = fc.double({ min: 0, max: 400, noNaN: true });
+
+  it("never falls as the rate rises", () => {
+    fc.assert(
+      fc.property(
+        rate,
+        rate,
+        fc.constantFrom(0, 1, 3),
+        fc.constantFrom(...SYSTEMS),
+        (x, y, f, s) => {
+          const [lo, hi] = x <= y ? [x, y] : [y, x];
+          const a = systemBill(s, lo, f, measured, DEFAULT_ASSUMPTIONS).totalUsd;
+          const b = systemBill(s, hi, f, measured, DEFAULT_ASSUMPTIONS).totalUsd;
+          expect(b).toBeGreaterThanOrEqual(a - 1e-9);
+        },
+      ),
+    );
+  });
+
+  it("grows by exactly the read lines per extra consumer while the fleet is the same size", () => {
+    for (const s of SYSTEMS) {
+      const [none, once, thrice] = [0, 1, 3].map((f) =>
+        systemBill(s, 10, f, measured, DEFAULT_ASSUMPTIONS),
+      );
+      expect(thrice.shape).toEqual(once.shape);
+      const readOnce = kindUsd(once, "read");
+      expect(readOnce).toBeGreaterThan(0);
+      expect(kindUsd(none, "read")).toBe(0);
+      expect(once.totalUsd - none.totalUsd).toBeCloseTo(readOnce, 6);
+      expect(thrice.totalUsd - once.totalUsd).toBeCloseTo(2 * readOnce, 6);
+      expect(kindUsd(thrice, "read")).toBeCloseTo(3 * readOnce, 6);
+    }
+  });
+});
+
+describe("the model", () => {
+  it("bills every system at every rate and fan-out, and checks Floe against the goal", () => {
+    const r = costModel(measured);
+    expect(r.bills).toHaveLength(3 * (1 + 3 * 3));
+    const floe = findBill(r, "Floe", 10, 1);
+    expect(r.goal.floeUsdPerGib).toBe(floe.usdPerGibWritten);
+    expect(r.goal.met).toBe(floe.usdPerGibWritten! <= 0.01);
+    expect(r.assumptionsText.length).toBeGreaterThan(5);
+    for (const b of r.floeFullSegments) {
+      expect(b.totalUsd).toBeLessThanOrEqual(findBill(r, "Floe", b.rateMiBps, 1).totalUsd);
+    }
+  });
+
+  it("states the shortfall when the goal is missed, and none when it is met", () => {
+    const over = checkGoal({
+      ...floeBill(10, 1, measured, DEFAULT_ASSUMPTIONS),
+      usdPerGibWritten: 0.025,
+    });
+    expect(over).toMatchObject({ met: false, timesGoal: 2.5 });
+    expect(over.shortfallUsdPerGib).toBeCloseTo(0.015, 12);
+    const under = checkGoal({
+      ...floeBill(10, 1, measured, DEFAULT_ASSUMPTIONS),
+      usdPerGibWritten: 0.008,
+    });
+    expect(under).toMatchObject({ met: true, shortfallUsdPerGib: 0 });
+  });
+
+  it("refuses inputs that would price as NaN", () => {
+    expect(() => checkMeasured({ ...measured, rcuPerChunkRead: Number.NaN })).toThrow(
+      /rcuPerChunkRead is NaN/,
+    );
+  });
+
+  it("derives per-unit counts from an AWS-cost run", () => {
+    const totals = (o: Record<string, number>) => ({
+      s3Put: 0,
+      s3Get: 0,
+      s3BytesPut: 0,
+      rcu: 0,
+      wcu: 0,
+      ...o,
+    });
+    const aws = {
+      emulators: "emulators",
+      perGib: {
+        raw: {
+          write: {
+            bytes: 1000,
+            flushes: 4,
+            partitionCommits: 48,
+            totals: totals({ s3Put: 4, wcu: 60, rcu: 48, s3BytesPut: 1010 }),
+          },
+          read: { totals: totals({ s3Get: 48, rcu: 96 }) },
+          idle: { seconds: 2, partitions: 12, totals: totals({ rcu: 240 }) },
+        },
+      },
+    } as unknown as AwsCostResult;
+    const m = measuredInputs(aws, "2026-01-01", {
+      produceMiBps: 20,
+      consumeMiBps: 150,
+      source: "run",
+    });
+    expect(() =>
+      measuredInputs(aws, "2026-01-01", { produceMiBps: 0, consumeMiBps: 150, source: "run" }),
+    ).toThrow(/frontProduceMiBps/);
+    expect(m).toMatchObject({
+      s3PutPerFlush: 1,
+      wcuPerPartitionCommit: 1.25,
+      rcuPerPartitionCommit: 1,
+      s3BytesPerByteWritten: 1.01,
+      s3GetPerChunkRead: 1,
+      rcuPerChunkRead: 2,
+      idleRcuPerPartitionSecond: 10,
+    });
+  });
+});
