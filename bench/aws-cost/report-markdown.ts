@@ -178,9 +178,7 @@ ${segmentSizeTable(r)}
   chunk with its own ranged GET, so GETs per GiB = segments per GiB × partitions per segment
   (${num(chunkKiB, 0)} KiB chunks here). The same segments shared by 1,000 partitions would be
   ${num(manyGets, 0)} GETs ≈ ${dollars((manyGets * r.prices.s3GetPer1000) / 1000)} per GiB read (arithmetic, not measured).
-- **Each \`LogService.read\` reads the partition's head twice**: once in \`getHeads\` (batched per
-  fetch) and again as the \`GetItem\` that \`findChunks\` starts with: ${num(g.readHeadRereadRcu, 0)} of the
-  ${num(g.read.rcu, 0)} RCU per GiB read (${pct(readRcuShare)}) are that second read.
+- ${headReread(g.readHeadRereadRcu, g.read.rcu, readRcuShare)}
 - **Idle consumers cost by the second.** The caught-up consumer then long-polled the idle topic
   for ${num(g.raw.idle.seconds, 1)} s: the front's watcher read the ${r.idlePoll.partitions} heads ${num(r.idlePoll.getHeadsPerSecond, 1)} times a second
   (\`pollIntervalMs\` = ${DEFAULT_LOG_CONFIG.pollIntervalMs}, backing off to \`maxPollIntervalMs\` = ${AWS_FRONT_LOG_DEFAULTS.maxPollIntervalMs} as AWS fronts do),
@@ -199,4 +197,19 @@ ${segmentSizeTable(r)}
 - DynamoDB does not report the units of failed conditional writes (Local or AWS); none happened
   in this run (${num(conditionFailures, 0)} counted).
 `;
+}
+
+/** The read path's head reads: one per fetch (getHeads), and whether findChunks read it again. */
+function headReread(rereadRcu: number, readRcu: number, share: number): string {
+  if (rereadRcu === 0) {
+    return (
+      "**One head read per `LogService.read`**: `getHeads` (batched per fetch) reads it, and " +
+      "`findChunks` answers from that head (its adapter cache) instead of reading it again."
+    );
+  }
+  return (
+    "**`LogService.read` read the partition's head twice**: once in `getHeads` (batched per " +
+    `fetch) and again as a \`GetItem\` in \`findChunks\` (the head moved in between): ${num(rereadRcu, 0)} of the ` +
+    `${num(readRcu, 0)} RCU per GiB read (${pct(share)}) are that second read.`
+  );
 }

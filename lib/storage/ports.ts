@@ -252,8 +252,19 @@ export interface MetadataStore {
   /**
    * Chunks of a partition with lastOffset ≥ fromOffset, ascending by baseOffset, at most
    * `limit` of them.
+   *
+   * `atHead` is a head of this partition the caller has just read (a read path reads it anyway
+   * for the high watermark). An adapter may then answer from its own copy of that head version,
+   * or a later one, instead of reading the head again; the answer still holds every chunk
+   * `atHead` covers at or above fromOffset, and may hold later ones. Without it, the answer is
+   * as of the call.
    */
-  findChunks(key: PartitionKey, fromOffset: bigint, limit: number): Promise<ChunkEntry[]>;
+  findChunks(
+    key: PartitionKey,
+    fromOffset: bigint,
+    limit: number,
+    atHead?: PartitionHead,
+  ): Promise<ChunkEntry[]>;
 
   /** The first chunk (by offset) whose runningMaxTimestampMs ≥ timestampMs, if any. */
   findChunkByTimestamp(key: PartitionKey, timestampMs: number): Promise<ChunkEntry | undefined>;

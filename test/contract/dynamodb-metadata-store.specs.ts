@@ -91,6 +91,26 @@ export function dynamoAdapterSpecs(fresh: Fresh, connection: Connection): void {
         expect(counted["dynamodb.rcu"]).toBeGreaterThan(0);
       });
 
+      it("reads no head again for findChunks given the head the caller just read", async () => {
+        const { store, table } = await open();
+        const key = { topicId: randomUUID(), partition: 0 };
+        await store.commitPartitions([appendCommit(emptyHead(key), 10n)]);
+        const [head] = await store.getHeads([key]);
+        const before = store.counters.get("dynamodb.calls.GetItem");
+        expect(await store.findChunks(key, 0n, 10, head)).toHaveLength(1);
+        expect(store.counters.get("dynamodb.calls.GetItem")).toBe(before);
+
+        // Another front committed after this store's last read: the hint is newer than the
+        // cached head, which must not answer (it lacks the new chunk).
+        const other = await DynamoMetadataStore.open({ config: { ...connection(), table } });
+        cleanups.push(() => other.close());
+        const [seen] = await other.getHeads([key]);
+        await other.commitPartitions([appendCommit(seen, 5n)]);
+        const [newer] = await other.getHeads([key]);
+        expect(await store.findChunks(key, 10n, 10, newer)).toHaveLength(1);
+        expect(store.counters.get("dynamodb.calls.GetItem")).toBe(before + 1);
+      });
+
       it("counts a lost condition, which DynamoDB charges but does not report", async () => {
         const { store, table } = await open();
         const other = await DynamoMetadataStore.open({ config: { ...connection(), table } });

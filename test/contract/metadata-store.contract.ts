@@ -593,6 +593,23 @@ export function metadataStoreContract(
         expect(await store.findChunks({ ...k, partition: 9 }, 0n, 10)).toEqual([]);
       });
 
+      it("answers the same with the head the caller read as a hint", async () => {
+        const [head] = await store.getHeads([k]);
+        expect(await store.findChunks(k, 12n, 100, head)).toEqual(
+          await store.findChunks(k, 12n, 100),
+        );
+        const [never] = await store.getHeads([{ ...k, partition: 9 }]);
+        expect(await store.findChunks({ ...k, partition: 9 }, 0n, 10, never)).toEqual([]);
+      });
+
+      it("covers at least the hinted head's chunks when the log moved on since", async () => {
+        const [hinted] = await store.getHeads([k]);
+        await appendAll(k, [4n]);
+        const found = bases(await store.findChunks(k, 36n, 100, hinted));
+        expect(found.slice(0, 1)).toEqual([36n]);
+        expect(found.length === 1 || found[1] === 46n).toBe(true);
+      });
+
       it("returns the entries exactly as committed", async () => {
         const [head] = await store.getHeads([{ ...k, partition: 3 }]);
         const commit = appendCommit(head, 4n, { timestampMs: 42, segmentKey: "seg/exact" });

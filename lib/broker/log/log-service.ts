@@ -195,7 +195,7 @@ export class LogService {
     let atLeastOne = options.minOneBatch ?? true;
     let next = fetchOffset;
     while (next < highWatermark) {
-      const page = await this.findChunks(key, next, CHUNK_PAGE);
+      const page = await this.findChunks(key, next, CHUNK_PAGE, head);
       let i = 0;
       while (i < page.length) {
         // No batch is smaller than its header: stop before a GET that cannot be used.
@@ -350,9 +350,14 @@ export class LogService {
     }
   }
 
-  private async findChunks(key: PartitionKey, from: bigint, limit: number): Promise<ChunkEntry[]> {
+  private async findChunks(
+    key: PartitionKey,
+    from: bigint,
+    limit: number,
+    atHead: PartitionHead,
+  ): Promise<ChunkEntry[]> {
     this.metrics.chunkLookups++;
-    return this.metadataStore.findChunks(key, from, limit);
+    return this.metadataStore.findChunks(key, from, limit, atHead);
   }
 }
 

@@ -22,7 +22,7 @@
  * timestamps would cost a write on every page instead).
  */
 import { StorageUnavailableError } from "../errors.ts";
-import type { ChunkEntry, PartitionKey } from "../ports.ts";
+import type { ChunkEntry, PartitionHead, PartitionKey } from "../ports.ts";
 import type { DynamoTable, Item } from "./client.ts";
 import { CHUNKS_PER_PAGE } from "./commit.ts";
 import { type HeadCache, readHead } from "./heads.ts";
@@ -97,13 +97,21 @@ export async function findChunks(
   key: PartitionKey,
   fromOffset: bigint,
   limit: number,
+  atHead?: PartitionHead,
 ): Promise<ChunkEntry[]> {
   if (!Number.isSafeInteger(limit) || limit < 0) {
     throw new RangeError(`findChunks: limit must be a non-negative integer, got ${limit}`);
   }
   table.assertOpen("findChunks");
   if (limit === 0) return [];
-  const stored = await readHead(table, cache, key, "findChunks");
+  // The head the caller read is in the cache (getHeads put it there) unless something newer
+  // replaced it: either serves, and saves the GetItem a read would otherwise repeat. A cached
+  // head older than the caller's does not: it may lack chunks the caller will ask for.
+  const cached = atHead !== undefined ? cache.get(key) : undefined;
+  const stored =
+    cached !== undefined && cached.head.version >= atHead!.version
+      ? cached
+      : await readHead(table, cache, key, "findChunks");
   if (stored.head.version === 0) return [];
   const from = fromOffset > stored.chunkFloor ? fromOffset : stored.chunkFloor;
   const found: ChunkEntry[] = [];

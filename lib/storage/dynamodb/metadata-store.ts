@@ -132,8 +132,13 @@ export class DynamoMetadataStore implements MetadataStore {
     return commitPartitions(this.table, this.heads, commits);
   }
 
-  async findChunks(key: PartitionKey, fromOffset: bigint, limit: number): Promise<ChunkEntry[]> {
-    return chunks.findChunks(this.table, this.heads, key, fromOffset, limit);
+  async findChunks(
+    key: PartitionKey,
+    fromOffset: bigint,
+    limit: number,
+    atHead?: PartitionHead,
+  ): Promise<ChunkEntry[]> {
+    return chunks.findChunks(this.table, this.heads, key, fromOffset, limit, atHead);
   }
 
   async findChunkByTimestamp(
