@@ -94,10 +94,10 @@ export async function applyRetention(
 
   // The first page from offset 0 is, in the usual case, the page from the log start; when it
   // is not, entries below the log start remain and are dropped before going on.
-  let page = await deps.metadataStore.findChunks(key, 0n, limit);
+  let page = await deps.metadataStore.findChunks(key, 0n, limit, head);
   if (page.length > 0 && page[0].lastOffset < logStartOffset) {
     result.chunksDropped = await deps.metadataStore.deleteChunksBelow(key, logStartOffset);
-    page = await deps.metadataStore.findChunks(key, logStartOffset, limit);
+    page = await deps.metadataStore.findChunks(key, logStartOffset, limit, head);
   }
   const nowMs = deps.nowMs();
   const chunks: ChunkEntry[] = [];
@@ -115,7 +115,12 @@ export async function applyRetention(
       break;
     }
     limit = READ_PAGE;
-    page = await deps.metadataStore.findChunks(key, page[page.length - 1].lastOffset + 1n, limit);
+    page = await deps.metadataStore.findChunks(
+      key,
+      page[page.length - 1].lastOffset + 1n,
+      limit,
+      head,
+    );
   }
   // Cut short, the list may not reach the end of the log: its size is unknown, so only the
   // time rule (which needs just a prefix) may act.
