@@ -37,10 +37,16 @@ function brokerSettings(values: Options): Record<string, unknown> {
   };
 }
 
-/** Log engine settings from the environment: only the test-only crash point for now. */
-function logSettings(): Partial<LogConfig> {
+/** Log engine settings: --linger-ms, and the test-only crash point from the environment. */
+function logSettings(values: Options): Partial<LogConfig> {
   const testCrashPoint = testCrashPointFromEnv(process.env);
-  return testCrashPoint ? { testCrashPoint } : {};
+  const log: Partial<LogConfig> = testCrashPoint ? { testCrashPoint } : {};
+  if (values["linger-ms"] !== undefined) {
+    const lingerMs = intOption(values, "linger-ms", 0);
+    if (lingerMs < 0) throw new Error(`--linger-ms must be an integer ≥ 0, got ${lingerMs}`);
+    log.lingerMs = lingerMs;
+  }
+  return log;
 }
 
 async function start(
@@ -48,7 +54,7 @@ async function start(
   backend: string,
   logger: Logger,
 ): Promise<[RunningFront & { counters?: StorageCounters }, string]> {
-  const log = logSettings();
+  const log = logSettings(values);
   if (backend === "aws") {
     const aws = awsConfigFromEnv(process.env);
     const front = await startAwsFront({

@@ -3,7 +3,7 @@
  *
  *   floe dev [--host H] [--port P] [--data-dir D] [--partitions N] [--no-auto-create] [--log-level L]
  *            [--cluster] [--advertised-host H] [--shared-address HOST:PORT] [--backend embedded|aws]
- *            [--create-resources] [--http-port P] [--no-http]
+ *            [--create-resources] [--linger-ms N] [--http-port P] [--no-http]
  *   floe front [options of dev]     (= floe dev --backend aws)
  *   floe topics create NAME [--partitions N] [--config k=v ...]
  *   floe topics list | describe NAME | delete NAME
@@ -34,6 +34,8 @@ const USAGE = `usage:
                                    AWS_ENDPOINT_URL[_S3|_DYNAMODB], credentials) plus FLOE_S3_BUCKET and
                                    FLOE_DYNAMODB_TABLE; always several-front (--cluster) mode
       [--create-resources]         aws: create the bucket and table when missing (emulators, LocalStack)
+      [--linger-ms N]              flush a segment at the latest N ms after its oldest append (default 5):
+                                   longer = fewer, larger S3 PUTs (cheaper), higher produce latency
       [--metrics-port N]           serve counters on http://HOST:N/metrics (Prometheus text): S3 requests by
                                    type, DynamoDB units and calls (aws), segments, commits, cache (both)
       [--maintenance-interval-ms N] run maintenance (retention, orphan segments) every N ms; default
@@ -100,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
       "dry-run": { type: "boolean" },
       "deadline-ms": { type: "string" },
       "maintenance-interval-ms": { type: "string" },
+      "linger-ms": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

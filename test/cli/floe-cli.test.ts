@@ -74,3 +74,18 @@ describe("floe produce and consume", () => {
     expect(r.stderr).toContain("cannot reach a Kafka endpoint at 127.0.0.1:1");
   });
 });
+
+describe("floe dev options", () => {
+  it.each([
+    ["--linger-ms=-1", "--linger-ms must be an integer ≥ 0, got -1"],
+    ["--linger-ms=soon", "--linger-ms must be an integer, got soon"],
+  ])("refuses %s before it starts anything", (option, message) => {
+    const r = spawnSync(
+      process.execPath,
+      [CLI, "dev", "--port", "0", "--no-http", "--data-dir", "/nonexistent/x", option],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(message);
+  });
+});
