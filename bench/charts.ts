@@ -12,6 +12,8 @@ import { ROOT } from "../test/compat/tools.ts";
 export const CHARTS = Object.freeze({
   latency: "latency.png",
   throughput: "throughput.png",
+  matrix: "matrix.png",
+  latencyModel: "latency-model.png",
   cost: "cost.png",
 });
 

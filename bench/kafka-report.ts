@@ -19,6 +19,8 @@ export interface Row {
   metric: string;
   floe: number;
   kafka: number;
+  /** Floe on the AWS backend; absent when the run did not measure it. */
+  floeAws?: number;
   digits: number;
   /** "neither": a diagnostic (e.g. how busy the server was), not a score. */
   better: "higher" | "lower" | "neither";
@@ -29,111 +31,74 @@ function busy(p: ProduceResult): number {
   return (100 * p.serverCpuSec) / p.wallSec;
 }
 
-export function rows(floe: TargetResult, kafka: TargetResult, s: BenchSettings): Row[] {
+type Metric = [string, (t: TargetResult) => number, number, Row["better"]];
+
+function metrics(s: BenchSettings): Metric[] {
   return [
-    {
-      metric: "produce MB/s",
-      floe: floe.produce.mbPerSec,
-      kafka: kafka.produce.mbPerSec,
-      digits: 2,
-      better: "higher",
-    },
-    {
-      metric: "produce records/s",
-      floe: floe.produce.recordsPerSec,
-      kafka: kafka.produce.recordsPerSec,
-      digits: 0,
-      better: "higher",
-    },
-    {
-      metric: "produce latency p50 ms (unthrottled)",
-      floe: floe.produce.p50Ms,
-      kafka: kafka.produce.p50Ms,
-      digits: 0,
-      better: "lower",
-    },
-    {
-      metric: "produce latency p99 ms (unthrottled)",
-      floe: floe.produce.p99Ms,
-      kafka: kafka.produce.p99Ms,
-      digits: 0,
-      better: "lower",
-    },
-    {
-      metric: "consume MB/s",
-      floe: floe.consume.mbPerSec,
-      kafka: kafka.consume.mbPerSec,
-      digits: 2,
-      better: "higher",
-    },
-    {
-      metric: "consume records/s",
-      floe: floe.consume.recordsPerSec,
-      kafka: kafka.consume.recordsPerSec,
-      digits: 0,
-      better: "higher",
-    },
-    {
-      metric: `produce latency p50 ms (${s.latencyRate} rec/s)`,
-      floe: floe.produceAtFixedRate.p50Ms,
-      kafka: kafka.produceAtFixedRate.p50Ms,
-      digits: 0,
-      better: "lower",
-    },
-    {
-      metric: `produce latency p99 ms (${s.latencyRate} rec/s)`,
-      floe: floe.produceAtFixedRate.p99Ms,
-      kafka: kafka.produceAtFixedRate.p99Ms,
-      digits: 0,
-      better: "lower",
-    },
-    {
-      metric: "server CPU s, unthrottled produce",
-      floe: floe.produce.serverCpuSec,
-      kafka: kafka.produce.serverCpuSec,
-      digits: 1,
-      better: "lower",
-    },
-    {
-      metric: "server CPU busy %, unthrottled produce",
-      floe: busy(floe.produce),
-      kafka: busy(kafka.produce),
-      digits: 0,
-      better: "neither",
-    },
-    {
-      metric: "server CPU s, consume",
-      floe: floe.consume.serverCpuSec,
-      kafka: kafka.consume.serverCpuSec,
-      digits: 1,
-      better: "lower",
-    },
-    {
-      metric: "server peak RSS MiB (VmHWM)",
-      floe: floe.peakRssMiB,
-      kafka: kafka.peakRssMiB,
-      digits: 0,
-      better: "lower",
-    },
-    {
-      metric: "server start-up s",
-      floe: floe.startupSec,
-      kafka: kafka.startupSec,
-      digits: 1,
-      better: "lower",
-    },
+    ["produce MB/s", (t) => t.produce.mbPerSec, 2, "higher"],
+    ["produce records/s", (t) => t.produce.recordsPerSec, 0, "higher"],
+    ["produce latency p50 ms (unthrottled)", (t) => t.produce.p50Ms, 0, "lower"],
+    ["produce latency p99 ms (unthrottled)", (t) => t.produce.p99Ms, 0, "lower"],
+    ["consume MB/s", (t) => t.consume.mbPerSec, 2, "higher"],
+    ["consume records/s", (t) => t.consume.recordsPerSec, 0, "higher"],
+    [
+      `produce latency p50 ms (${s.latencyRate} rec/s)`,
+      (t) => t.produceAtFixedRate.p50Ms,
+      0,
+      "lower",
+    ],
+    [
+      `produce latency p99 ms (${s.latencyRate} rec/s)`,
+      (t) => t.produceAtFixedRate.p99Ms,
+      0,
+      "lower",
+    ],
+    [
+      `produce latency p99.9 ms (${s.latencyRate} rec/s)`,
+      (t) => t.produceAtFixedRate.p999Ms,
+      0,
+      "lower",
+    ],
+    ["end-to-end latency p50 ms", (t) => t.endToEnd?.e2e.p50Ms ?? Number.NaN, 1, "lower"],
+    ["end-to-end latency p99 ms", (t) => t.endToEnd?.e2e.p99Ms ?? Number.NaN, 1, "lower"],
+    ["server CPU s, unthrottled produce", (t) => t.produce.serverCpuSec, 1, "lower"],
+    ["server CPU busy %, unthrottled produce", (t) => busy(t.produce), 0, "neither"],
+    ["server CPU s, consume", (t) => t.consume.serverCpuSec, 1, "lower"],
+    ["server peak RSS MiB (VmHWM)", (t) => t.peakRssMiB, 0, "lower"],
+    ["server start-up s", (t) => t.startupSec, 1, "lower"],
   ];
 }
 
-export function ratio(r: Row): string {
-  if (r.kafka === 0) return r.floe === 0 ? "1.00" : "∞";
-  return (r.floe / r.kafka).toFixed(2);
+export function rows(
+  floe: TargetResult,
+  kafka: TargetResult,
+  s: BenchSettings,
+  floeAws?: TargetResult,
+): Row[] {
+  return metrics(s)
+    .filter(([metric]) => !metric.startsWith("end-to-end") || kafka.endToEnd !== undefined)
+    .map(([metric, of, digits, better]) => ({
+      metric,
+      floe: of(floe),
+      kafka: of(kafka),
+      ...(floeAws === undefined ? {} : { floeAws: of(floeAws) }),
+      digits,
+      better,
+    }));
 }
 
-export function verdict(r: Row): string {
+/** Floe ÷ Kafka; `floe` defaults to the embedded backend's figure. */
+export function ratio(r: Row, floe = r.floe): string {
+  if (!Number.isFinite(floe) || !Number.isFinite(r.kafka)) return "n/a";
+  if (r.kafka === 0) return floe === 0 ? "1.00" : "∞";
+  return (floe / r.kafka).toFixed(2);
+}
+
+export function verdict(r: Row, floe = r.floe): string {
   if (r.better === "neither") return "(diagnostic)";
-  if (r.kafka === 0 && r.floe === 0) return "same";
-  const q = r.floe / r.kafka;
+  if (!Number.isFinite(floe) || !Number.isFinite(r.kafka)) return "not measured";
+  if (r.kafka === 0 && floe === 0) return "same";
+  const q = floe / r.kafka;
   if (!Number.isFinite(q)) return "Floe worse";
   const floeBetter = r.better === "higher" ? q > 1 : q < 1;
   const factor = q >= 1 ? q : 1 / q;
@@ -142,35 +107,58 @@ export function verdict(r: Row): string {
 }
 
 function table(rs: Row[]): string {
-  const head = "| Metric | Floe | Kafka 4.1.1 | Floe / Kafka | |\n|---|--:|--:|--:|---|";
+  const aws = rs.some((r) => r.floeAws !== undefined);
+  if (!aws) {
+    const head = "| Metric | Floe | Kafka 4.1.1 | Floe / Kafka | |\n|---|--:|--:|--:|---|";
+    return [
+      head,
+      ...rs.map(
+        (r) =>
+          `| ${r.metric} | ${fmt(r.floe, r.digits)} | ${fmt(r.kafka, r.digits)} | ${ratio(r)} | ${verdict(r)} |`,
+      ),
+    ].join("\n");
+  }
+  const head =
+    "| Metric | Floe embedded | Floe AWS | Kafka 4.1.1 | embedded / Kafka | | AWS / Kafka | |\n|---|--:|--:|--:|--:|---|--:|---|";
   return [
     head,
-    ...rs.map(
-      (r) =>
-        `| ${r.metric} | ${fmt(r.floe, r.digits)} | ${fmt(r.kafka, r.digits)} | ${ratio(r)} | ${verdict(r)} |`,
-    ),
+    ...rs.map((r) => {
+      const a = r.floeAws ?? Number.NaN;
+      return `| ${r.metric} | ${fmt(r.floe, r.digits)} | ${fmt(a, r.digits)} | ${fmt(r.kafka, r.digits)} | ${ratio(r)} | ${verdict(r)} | ${ratio(r, a)} | ${verdict(r, a)} |`;
+    }),
   ].join("\n");
 }
 
 export function consoleTable(rs: Row[]): string {
   const w = Math.max(...rs.map((r) => r.metric.length));
-  const line = (a: string, b: string, c: string, d: string, e: string) =>
-    `${a.padEnd(w)}  ${b.padStart(10)}  ${c.padStart(10)}  ${d.padStart(12)}  ${e}`;
+  const line = (cells: string[]) =>
+    `${cells[0].padEnd(w)}  ${cells
+      .slice(1)
+      .map((c) => c.padStart(10))
+      .join("  ")}`;
   return [
-    line("metric", "Floe", "Kafka", "Floe/Kafka", ""),
-    ...rs.map((r) =>
-      line(r.metric, fmt(r.floe, r.digits), fmt(r.kafka, r.digits), ratio(r), verdict(r)),
-    ),
+    line(["metric", "Floe", "Floe AWS", "Kafka", "Floe/Kafka", "AWS/Kafka"]),
+    ...rs.map((r) => {
+      const a = r.floeAws ?? Number.NaN;
+      return line([
+        r.metric,
+        fmt(r.floe, r.digits),
+        fmt(a, r.digits),
+        fmt(r.kafka, r.digits),
+        ratio(r),
+        ratio(r, a),
+      ]);
+    }),
   ].join("\n");
 }
 
 /** The sections from "Results" to "Server complaints during the run". */
 export function kafkaMarkdown(doc: BenchResults): string {
-  const { floe, kafka } = doc.results;
+  const { floe, kafka, floeAws } = doc.results;
   const s = doc.settings;
   const tool = reportTool(s);
   const mach = doc.machine;
-  const rs = rows(floe, kafka, s);
+  const rs = rows(floe, kafka, s, floeAws);
   const pt = rs[0];
   const ct = rs[4];
   const sample = producerArgs(s, tool, "<bootstrap>", "bench-throughput-1", s.records, -1);
@@ -203,11 +191,15 @@ Every round:
 
 | Target | Round | produce MB/s | produce records/s | p50 ms | p99 ms | consume MB/s | consume records/s |
 |---|--:|--:|--:|--:|--:|--:|--:|
-${rounds(floe)}
+${rounds(floe)}${floeAws === undefined ? "" : `\n${rounds(floeAws)}`}
 ${rounds(kafka)}
 
-In short: Floe produces at **${ratio(pt)}×** Kafka's throughput (${verdict(pt)}) and consumes at
-**${ratio(ct)}×** Kafka's throughput (${verdict(ct)}) on this machine.
+In short: Floe (embedded) produces at **${ratio(pt)}×** Kafka's throughput (${verdict(pt)}) and
+consumes at **${ratio(ct)}×** Kafka's throughput (${verdict(ct)}) on this machine.${
+    floeAws === undefined
+      ? " Floe on the AWS backend was not measured in this run."
+      : ` Floe on the AWS backend (on the emulators, no added S3 latency) produces at **${ratio(pt, pt.floeAws)}×** (${verdict(pt, pt.floeAws)}) and consumes at **${ratio(ct, ct.floeAws)}×** (${verdict(ct, ct.floeAws)}).`
+  }
 Ratios are Floe ÷ Kafka; for throughput higher is better, for latency, CPU, memory and start-up
 lower is better. MB = 2^20 bytes (what ProducerPerformance prints). Throughput and unthrottled
 latency are from the median of ${s.repeats} round(s) by MB/s (produce and consume medians picked
@@ -238,11 +230,12 @@ same ${mach.cpus} CPUs, so absolute figures are low and noisy; the ratios are th
 
 ## What was run
 
-For each target, in order (Kafka first, then Floe), on a fresh broker with fresh data:
+For each target, in order (Kafka, then Floe embedded, then Floe on the AWS backend), on a fresh
+server with fresh data:
 
 1. Create topics \`bench-warmup\`, \`bench-latency\` and \`bench-throughput-<round>\` with ${s.partitions} partitions
    (Kafka: Admin API, replication factor 1; Floe: CreateTopics over its own wire client).
-2. Warm-up, not reported: ${s.warmupRecords} records produced and consumed on \`bench-warmup\`.
+2. Warm-up, not reported: ${s.warmupRecords > 0 ? `${s.warmupRecords} records produced and consumed on \`bench-warmup\`` : "skipped (--quick)"}.
 3. ${s.repeats} round(s) of steps 3 and 4, each on its own topic.
    **Produce throughput and latency**, unthrottled (\`--throughput -1\`), ${s.records} records:
 
@@ -270,10 +263,14 @@ For each target, in order (Kafka first, then Floe), on a fresh broker with fresh
    \`\`\`
    ${cmd(lat)}
    \`\`\`
+6. **End-to-end latency** (section "End-to-end latency"), then the **produce-throughput matrix**
+   (section "Produce throughput by record size and partitions").
 
 Producer settings are kafka-clients 4.1.1 defaults apart from \`acks=all\` (so idempotence is on,
 \`linger.ms=5\`, \`batch.size=16384\`, no compression). Server CPU is user + system time of the server
-process (/proc/<pid>/stat) during the step; peak RSS is VmHWM from /proc/<pid>/status at the end.
+process (/proc/<pid>/stat) during the step; peak RSS is VmHWM from /proc/<pid>/status at the end
+(per step in the JSON, \`steps\`). For Floe on the AWS backend both are the \`floe front\` process's
+alone: DynamoDB Local (a JVM) and moto (Python), which it needs, are excluded.
 Kafka runs with a fixed 1 GiB heap (-Xms1g), so its RSS mostly reflects that setting. Floe runs with
 its default log engine settings (lib/broker/log/log-config.ts: 5 ms linger, 8 MiB segments, 4
 flushes in flight).
@@ -281,11 +278,13 @@ flushes in flight).
 Targets:
 
 - Floe: ${floe.describe}
+- Floe (AWS): ${floeAws?.describe ?? "not measured in this run"}
 - Kafka: ${kafka.describe}
 
 ## Server complaints during the run
 
 - Floe stderr (--log-level warn): ${complaints(floe)}
+- Floe (AWS) front stderr (--log-level warn): ${floeAws === undefined ? "not measured" : complaints(floeAws)}
 - Kafka server.log WARN/ERROR: ${complaints(kafka)}
 `;
 }

@@ -1,7 +1,8 @@
 /**
- * The two servers the benchmark compares, as started, measured and stopped by ./main.ts: the
+ * The servers the benchmark compares, as started, measured and stopped by ./main.ts: the
  * reference Apache Kafka broker and `floe dev` (embedded backend), each its own process, plus
- * the cleanups that stop whatever the run started, also on Ctrl-C.
+ * the cleanups that stop whatever the run started, also on Ctrl-C. The third target, `floe
+ * front` on the AWS backend, is in ./aws-target.ts.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,14 +13,18 @@ import { WireClient } from "../lib/client/wire-client.ts";
 import { startReferenceKafka } from "../test/compat/reference-kafka.ts";
 import { startFloeProcess } from "../test/helpers/floe-process.ts";
 
+export type TargetName = "Floe" | "Kafka" | "Floe (AWS)";
+
 export interface Target {
-  name: "Floe" | "Kafka";
+  name: TargetName;
   bootstrap: string;
   pid: number;
   describe: string;
   createTopic(name: string, partitions: number): Promise<void>;
   /** Server stderr/log lines worth reporting (warnings, errors). */
   complaints(): string[];
+  /** The server's counters (Floe's --metrics-port), where it has them. */
+  metrics?: () => Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 

@@ -12,7 +12,7 @@ import type { MeterSnapshot } from "./meter.ts";
 import { type FlushPoint, measureFlushPoint } from "./per-flush.ts";
 import { type GibResult, type GibSettings, measurePerGib } from "./per-gib.ts";
 import { AWS_PRICES, type CostLine, costLines, type PricedCounts, totalDollars } from "./prices.ts";
-import { startAwsStack } from "./stack.ts";
+import { type SharedEmulators, startAwsStack } from "./stack.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -117,11 +117,14 @@ function summariseFlush(p: FlushPoint): FlushPointSummary {
 export async function runAwsCost(
   quick: boolean,
   log: (msg: string) => void,
+  emulators?: SharedEmulators,
 ): Promise<AwsCostResult> {
   const settings = awsCostSettings(quick);
   const began = performance.now();
-  log("AWS backend cost: starting DynamoDB Local and moto");
-  const stack = await startAwsStack();
+  log(
+    `AWS backend cost: ${emulators === undefined ? "starting DynamoDB Local and moto" : "on the running DynamoDB Local and moto, fresh table and bucket"}`,
+  );
+  const stack = await startAwsStack(emulators);
   try {
     const perFlush: FlushPointSummary[] = [];
     for (const partitions of settings.flushPartitions) {

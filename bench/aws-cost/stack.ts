@@ -44,8 +44,21 @@ export interface AwsStack {
   stop(): Promise<void>;
 }
 
-export async function startAwsStack(): Promise<AwsStack> {
-  const [ddb, s3] = await Promise.all([startDynamoDbLocal(), startS3Server()]);
+/** Endpoints of emulators someone else started (and stops), e.g. the AWS target's. */
+export interface SharedEmulators {
+  readonly s3Endpoint: string;
+  readonly dynamodbEndpoint: string;
+}
+
+/** Starts its own emulators unless `shared` names running ones (then it leaves them running). */
+export async function startAwsStack(shared?: SharedEmulators): Promise<AwsStack> {
+  const [ddb, s3] =
+    shared === undefined
+      ? await Promise.all([startDynamoDbLocal(), startS3Server()])
+      : [
+          { endpoint: shared.dynamodbEndpoint, stop: async () => {} },
+          { endpoint: shared.s3Endpoint, stop: async () => {} },
+        ];
   const stopEmulators = async () => {
     await Promise.allSettled([ddb.stop(), s3.stop()]);
   };

@@ -3,8 +3,11 @@
 Usage: .tools/charts-venv/bin/python bench/charts/render.py <results.json> <out dir>
 
 Writes latency.png (produce latency percentiles, Floe vs Kafka), throughput.png (produce and
-consume throughput by configuration, every round shown) and cost.png ($ per GiB and monthly
-bill at 1, 10 and 100 MiB/s: Floe vs MSK Serverless vs Kinesis on-demand). The output depends
+consume throughput by configuration, every round shown), matrix.png (produce throughput by
+record size and partitions), latency-model.png (the AWS front's produce and end-to-end p99 under
+the S3 latency model at each batching point, against the goals) and cost.png ($ per GiB and
+monthly bill at 1, 10 and 100 MiB/s: Floe vs MSK Serverless vs Kinesis on-demand). A results
+file from before a figure was measured gets a chart that says so. The output depends
 only on the JSON: fixed font, sizes and DPI, and no software version or date in the PNG
 metadata, so re-rendering the same file gives the same bytes.
 """
@@ -22,6 +25,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: 
 DPI = 100
 COLORS = {
     "Floe": "#1f77b4",
+    "Floe (AWS)": "#9467bd",
     "Kafka": "#7f7f7f",
     "MSK Serverless": "#ff7f0e",
     "Kinesis on-demand": "#2ca02c",
@@ -68,15 +72,30 @@ def bars(ax, groups, series, values, log=False, fmt="{:.0f}", tick="{:g}", floor
     ax.set_axisbelow(True)
 
 
+TARGET_KEYS = {"Floe": "floe", "Floe (AWS)": "floeAws", "Kafka": "kafka"}
+
+
+def targets(results):
+    return [t for t in ("Floe", "Floe (AWS)", "Kafka") if TARGET_KEYS[t] in results]
+
+
+def not_measured(out: Path, name: str, what: str) -> None:
+    fig, ax = plt.subplots(figsize=(8, 2), layout="constrained")
+    ax.axis("off")
+    ax.text(0.5, 0.5, f"{what}: not measured in this run", ha="center", va="center")
+    save(fig, out, name)
+
+
 def latency(results, settings, out: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
     runs = [
         ("produce", "unthrottled (mostly producer-side queueing)"),
         ("produceAtFixedRate", f"fixed {settings['latencyRate']} records/s"),
     ]
+    names = targets(results)
     for ax, (key, title) in zip(axes, runs):
-        values = {t: [results[t.lower()][key][k] for k, _ in PERCENTILES] for t in ("Floe", "Kafka")}
-        bars(ax, [label for _, label in PERCENTILES], ["Floe", "Kafka"], values, log=True)
+        values = {t: [max(results[TARGET_KEYS[t]][key][k], 0.5) for k, _ in PERCENTILES] for t in names}
+        bars(ax, [label for _, label in PERCENTILES], names, values, log=True)
         ax.set_title(f"Produce latency, {title}")
         ax.set_ylabel("ms (log scale)")
         ax.legend(loc="upper left")
@@ -87,16 +106,65 @@ def latency(results, settings, out: Path) -> None:
 def throughput(results, out: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
     configs = [("produce", "produceRuns", "produce (unthrottled)"), ("consume", "consumeRuns", "consume")]
-    values = {t: [results[t.lower()][k]["mbPerSec"] for k, _, _ in configs] for t in ("Floe", "Kafka")}
-    bars(ax, [label for _, _, label in configs], ["Floe", "Kafka"], values, fmt="{:.1f}")
-    for i, name in enumerate(["Floe", "Kafka"]):
+    names = targets(results)
+    values = {t: [results[TARGET_KEYS[t]][k]["mbPerSec"] for k, _, _ in configs] for t in names}
+    bars(ax, [label for _, _, label in configs], names, values, fmt="{:.1f}")
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
         for g, (_, runs, _) in enumerate(configs):
-            ys = [r["mbPerSec"] for r in results[name.lower()][runs]]
-            ax.scatter([g + (i - 0.5) * 0.4] * len(ys), ys, s=12, color="black", zorder=3)
+            ys = [r["mbPerSec"] for r in results[TARGET_KEYS[name]][runs]]
+            ax.scatter([g + (i - (len(names) - 1) / 2) * width] * len(ys), ys, s=12, color="black", zorder=3)
     ax.set_ylabel("MB/s (2^20 bytes)")
-    ax.set_title("Throughput by configuration, Floe (embedded) vs Kafka 4.1.1\nbars: median round; dots: every round")
+    ax.set_title("Throughput by configuration, Floe vs Kafka 4.1.1\nbars: median round; dots: every round")
     ax.legend(loc="upper left")
     save(fig, out, "throughput.png")
+
+
+def matrix(results, out: Path) -> None:
+    cells = [(c["recordSize"], c["partitions"]) for c in results["kafka"].get("matrix", [])]
+    if not cells:
+        not_measured(out, "matrix.png", "Produce throughput by record size and partitions")
+        return
+    names = targets(results)
+
+    def mb(t, size, parts):
+        for c in results[TARGET_KEYS[t]].get("matrix", []):
+            if c["recordSize"] == size and c["partitions"] == parts and c["produce"] is not None:
+                return c["produce"]["mbPerSec"]
+        return 0.0
+
+    values = {t: [mb(t, size, parts) for size, parts in cells] for t in names}
+    fig, ax = plt.subplots(figsize=(max(8, 1.6 * len(cells)), 4.2), layout="constrained")
+    bars(ax, [f"{size // 1024} KiB x {parts}p" for size, parts in cells], names, values, fmt="{:.1f}")
+    ax.set_ylim(0, max(max(v) for v in values.values()) * 1.5)
+    ax.set_ylabel("MB/s (2^20 bytes)")
+    ax.set_title("Produce throughput, unthrottled, acks=all, by record size x partitions (0 = failed)")
+    ax.legend(loc="upper left", ncols=len(names))
+    save(fig, out, "matrix.png")
+
+
+def latency_model(results, out: Path) -> None:
+    lm = results.get("latencyModel")
+    if lm is None:
+        not_measured(out, "latency-model.png", "S3 latency model")
+        return
+    points = [p for p in lm["points"] if p["endToEnd"] is not None]
+    labels = [f"{p['model'].replace(' One Zone', '')}\nlinger {p['lingerMs']} ms" for p in points]
+    values = {
+        "produce (ack) p99": [p["endToEnd"]["ack"]["p99Ms"] for p in points],
+        "end-to-end p99": [p["endToEnd"]["e2e"]["p99Ms"] for p in points],
+    }
+    COLORS["produce (ack) p99"] = "#1f77b4"
+    COLORS["end-to-end p99"] = "#ff7f0e"
+    fig, ax = plt.subplots(figsize=(max(8, 2 * len(points)), 4.4), layout="constrained")
+    bars(ax, labels, list(values), values)
+    ax.axhline(300, color="#1f77b4", linestyle="--", linewidth=1, label="goal: produce p99 <= 300 ms (S3 Standard)")
+    ax.axhline(600, color="#ff7f0e", linestyle="--", linewidth=1, label="goal: end-to-end p99 <= 600 ms (S3 Standard)")
+    ax.set_ylim(0, max(max(max(v) for v in values.values()), 600) * 1.35)
+    ax.set_ylabel("ms")
+    ax.set_title("Floe AWS front under the S3 latency model, by batching point (--linger-ms)")
+    ax.legend(loc="upper left", fontsize=8)
+    save(fig, out, "latency-model.png")
 
 
 def bill(cost, system, rate, fan_out):
@@ -143,6 +211,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     latency(doc["results"], doc["settings"], out)
     throughput(doc["results"], out)
+    matrix(doc["results"], out)
+    latency_model(doc["results"], out)
     cost_chart(doc["costModel"], out)
 
 
