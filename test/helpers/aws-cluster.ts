@@ -10,7 +10,8 @@
  *   await cluster.kill(0);  await cluster.restart(0);
  *   await cluster.stop();
  *
- * Each front slot keeps one fixed port for all its lives and, with `faultProxies`, its own
+ * Each front slot keeps one port for all its lives (a new one only if another process took it
+ * before the front could listen) and, with `faultProxies`, its own
  * fault proxy (test/helpers/fault-proxy.ts) in front of S3 and of DynamoDB: that front's
  * AWS_ENDPOINT_URL_S3 / _DYNAMODB name its proxies. Fronts run with FLOE_LOG_LEVEL=warn; their
  * stderr (every life) and exits are kept for failure messages (`diagnostics()`). A front that
@@ -28,6 +29,8 @@ import { startTcpBalancer, type TcpBalancer } from "./tcp-balancer.ts";
 const ROOT = resolve(import.meta.dirname, "../..");
 const FLOE_BIN = resolve(ROOT, "bin/floe.mjs");
 const START_TIMEOUT_MS = 30_000;
+/** Starts of one front that may find its port taken by another process before it gives up. */
+const PORT_RACE_ATTEMPTS = 3;
 
 export interface AwsEmulators {
   readonly s3Endpoint: string;
@@ -162,7 +165,24 @@ export async function startAwsCluster(
     };
   };
 
-  const start = (slot: Slot, createResources: boolean): Promise<void> => {
+  /**
+   * Starts a front; if another process took its port between freePort() and the front's
+   * listen (parallel test files), the slot moves to a new free port and tries again.
+   */
+  const start = async (slot: Slot, createResources: boolean): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const lifeStart = slot.stderr.length;
+      try {
+        return await startOnce(slot, createResources);
+      } catch (err) {
+        const lostPort = slot.stderr.slice(lifeStart).includes("EADDRINUSE");
+        if (!lostPort || attempt >= PORT_RACE_ATTEMPTS || stopping) throw err;
+        slot.port = await freePort();
+      }
+    }
+  };
+
+  const startOnce = (slot: Slot, createResources: boolean): Promise<void> => {
     if (slot.starting) return slot.starting;
     if (slot.child) return Promise.resolve();
     slot.lives++;

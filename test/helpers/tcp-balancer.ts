@@ -133,7 +133,9 @@ export async function startTcpBalancer(): Promise<TcpBalancer> {
       }
     },
     markDown(index) {
-      const b = backend(index);
+      // A front that died before it ever served has no backend yet: it is down already.
+      const b = backends[index];
+      if (b === undefined) return;
       b.live = false;
       for (const client of b.pairs) client.destroy();
       b.pairs.clear();
