@@ -64,6 +64,7 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     objectStore: deps.objectStore,
     metadataStore: deps.metadataStore,
     config: deps.log,
+    logger,
   });
   const topics = new TopicRegistry(deps.metadataStore, config.metadataCacheMs);
   let endpoint: NodeEndpoint = {

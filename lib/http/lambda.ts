@@ -68,7 +68,13 @@ async function buildHost(
   const broker = brokerConfig();
   const stores = await createAwsStores(aws);
   const { objectStore, metadataStore } = stores;
-  const log = new LogService({ objectStore, metadataStore, config: LAMBDA_LOG_CONFIG });
+  const floeLogger = asFloeLogger(logger);
+  const log = new LogService({
+    objectStore,
+    metadataStore,
+    config: LAMBDA_LOG_CONFIG,
+    logger: floeLogger,
+  });
   const ctx = createHttpContext({
     broker,
     http,
@@ -77,7 +83,7 @@ async function buildHost(
     metadata: metadataStore,
   });
   return {
-    api: createHttpApi(ctx, [module], asFloeLogger(logger)),
+    api: createHttpApi(ctx, [module], floeLogger),
     http,
     async close() {
       await log.close();

@@ -7,6 +7,7 @@
  * Errors are data: Kafka error codes per partition. Storage failures on the write path answer
  * KAFKA_STORAGE_ERROR (retriable); read-path storage errors are thrown for the handler to map.
  */
+import type { Logger } from "../../logger.ts";
 import type { BatchView } from "../../protocol/records/batch-header.ts";
 import { batchesIn, RECORD_BATCH_OVERHEAD } from "../../protocol/records/batch-header.ts";
 import { ObjectNotFoundError } from "../../storage/errors.ts";
@@ -65,6 +66,8 @@ export interface LogServiceDeps {
   config?: Partial<LogConfig>;
   /** Wall clock (producer state times, footers); tests inject one. */
   nowMs?: () => number;
+  /** Failed flushes are logged here at warn (rate-limited). */
+  logger?: Logger;
 }
 
 /** Index entries fetched per metadata lookup while reading forward. */
@@ -112,6 +115,7 @@ export class LogService {
       config: this.config,
       metrics: this.metrics,
       nowMs: deps.nowMs,
+      logger: deps.logger,
       onCommit: (head, entries, bytesOf) => {
         if (this.config.cacheOnAppend) {
           for (const e of entries) this.reader.prime(e, bytesOf(e), true);

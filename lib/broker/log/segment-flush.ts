@@ -3,6 +3,8 @@
  * (durable), then commit each partition conditionally on its head, re-planning partitions that
  * lost a race to another host, and only then answer the callers.
  */
+
+import { type Logger, silentLogger } from "../../logger.ts";
 import type { BatchView } from "../../protocol/records/batch-header.ts";
 import type {
   ChunkEntry,
@@ -71,7 +73,15 @@ export interface SegmentFlusherDeps {
   metrics: LogMetrics;
   nowMs: () => number;
   onCommit: CommitListener | undefined;
+  /** Failed flushes are logged at warn, at most once per FAILURE_LOG_INTERVAL_MS. */
+  logger?: Logger;
 }
+
+/**
+ * A storage outage fails every flush (one per linger period): the first failure is logged at
+ * once, later ones at most this often, with the count of those not logged in between.
+ */
+export const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export class SegmentFlusher {
   private readonly objectStore: ObjectStore;
@@ -80,6 +90,9 @@ export class SegmentFlusher {
   private readonly metrics: LogMetrics;
   private readonly nowMs: () => number;
   private readonly onCommit: CommitListener | undefined;
+  private readonly logger: Logger;
+  private lastFailureLogMs = Number.NEGATIVE_INFINITY;
+  private failuresNotLogged = 0;
   /** TEST-ONLY kill points (FLOE_TEST_CRASH_POINT); a no-op unless configured. */
   private readonly crashAt: CrashHook;
   /**
@@ -98,6 +111,7 @@ export class SegmentFlusher {
     this.metrics = deps.metrics;
     this.nowMs = deps.nowMs;
     this.onCommit = deps.onCommit;
+    this.logger = deps.logger ?? silentLogger;
     this.crashAt = testCrashHook(deps.config.testCrashPoint);
   }
 
@@ -330,12 +344,33 @@ export class SegmentFlusher {
   }
 
   private failGroups(groups: readonly Group[], message: string, cause?: unknown): void {
+    this.logFailure(groups, message, cause);
     for (const g of groups) {
       g.done.resolve(false);
       for (const it of g.items) {
         it.reject(new LogAppendError(ErrorCode.KAFKA_STORAGE_ERROR, true, message, { cause }));
       }
     }
+  }
+
+  /** Callers hear KAFKA_STORAGE_ERROR and retry; the operator hears it here, rate-limited. */
+  private logFailure(groups: readonly Group[], message: string, cause: unknown): void {
+    const nowMs = performance.now();
+    if (nowMs - this.lastFailureLogMs < FAILURE_LOG_INTERVAL_MS) {
+      this.failuresNotLogged++;
+      return;
+    }
+    this.lastFailureLogMs = nowMs;
+    let appends = 0;
+    for (const g of groups) appends += g.items.length;
+    this.logger.warn("segment flush failed; its appends were answered KAFKA_STORAGE_ERROR", {
+      reason: message,
+      partitions: groups.length,
+      appends,
+      failuresNotLoggedBefore: this.failuresNotLogged,
+      ...(cause instanceof Error ? { err: cause } : {}),
+    });
+    this.failuresNotLogged = 0;
   }
 }
 

@@ -17,6 +17,7 @@
  * up into the buffer) and at most `maxBufferedBytes` are held (then appends wait, and fail with
  * REQUEST_TIMED_OUT after `bufferWaitTimeoutMs`).
  */
+import type { Logger } from "../../logger.ts";
 import type { BatchView } from "../../protocol/records/batch-header.ts";
 import type { MetadataStore, ObjectStore, PartitionKey } from "../../storage/ports.ts";
 import type { WriterAppendResult } from "./commit-plan.ts";
@@ -43,6 +44,8 @@ export interface SegmentWriterDeps {
   /** Wall clock for producer state (lastAppendMs, expiry) and footers. */
   nowMs?: () => number;
   onCommit?: CommitListener;
+  /** Where failed flushes are reported (./segment-flush.ts). */
+  logger?: Logger;
 }
 
 interface Waiter {
@@ -76,6 +79,7 @@ export class SegmentWriter {
       metrics: this.metrics,
       nowMs: deps.nowMs ?? Date.now,
       onCommit: deps.onCommit,
+      logger: deps.logger,
     });
   }
 

@@ -3,6 +3,7 @@ import { ErrorCode, LogAppendError } from "../../../../lib/broker/log/errors.ts"
 import { type LogConfig, resolveLogConfig } from "../../../../lib/broker/log/log-config.ts";
 import { SegmentReader } from "../../../../lib/broker/log/segment-reader.ts";
 import { SegmentWriter } from "../../../../lib/broker/log/segment-writer.ts";
+import { createLogger, type Logger } from "../../../../lib/logger.ts";
 import { decodeRecords } from "../../../../lib/protocol/records/decode.ts";
 import type { MetadataStore, ObjectStore, PartitionKey } from "../../../../lib/storage/ports.ts";
 import {
@@ -34,6 +35,7 @@ async function setup(
     meta?: (m: MetadataStore) => MetadataStore;
   } = {},
   nowMs?: () => number,
+  logger?: Logger,
 ) {
   stores = await openStores();
   const objectStore = wrap.objects ? wrap.objects(stores.objectStore) : stores.objectStore;
@@ -43,6 +45,7 @@ async function setup(
     metadataStore,
     config: resolveLogConfig(config),
     nowMs,
+    logger,
   });
   writers.push(writer);
   return { writer, objectStore, metadataStore, stores };
@@ -365,6 +368,33 @@ describe("SegmentWriter failures", () => {
     expect(writer.metrics.segmentPutFailures).toBe(1);
     // The retry succeeds from offset 0.
     expect((await writer.append(keys[0], r.records, r.batches)).batches[0].baseOffset).toBe(0n);
+  });
+
+  it("tells the operator at warn, once per interval however many flushes fail", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger("warn", (l) => lines.push(JSON.parse(l)));
+    let faulty: FaultyObjectStore | undefined;
+    const { writer } = await setup(
+      { lingerMs: 0 },
+      {
+        objects: (s) => {
+          faulty = new FaultyObjectStore(s);
+          return faulty;
+        },
+      },
+      undefined,
+      logger,
+    );
+    faulty!.failPuts = 3;
+    const key = newKey();
+    const r = request(await batch({ values: ["a"] }));
+    for (let i = 0; i < 3; i++) {
+      await expect(writer.append(key, r.records, r.batches)).rejects.toBeInstanceOf(LogAppendError);
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: "warn", partitions: 1, appends: 1 });
+    expect(String(lines[0].reason)).toContain("segment write failed");
+    expect(writer.metrics.segmentPutFailures).toBe(3);
   });
 
   it("leaves only an orphan object when the commit fails", async () => {
