@@ -12,13 +12,10 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { createTopic as floeCreateTopic } from "../lib/client/admin.ts";
-import { WireClient } from "../lib/client/wire-client.ts";
 import { freePort } from "../test/compat/reference-kafka.ts";
 import { ROOT, tail } from "../test/compat/tools.ts";
-import type { AwsEmulators } from "../test/helpers/aws-cluster.ts";
-import { dynamoDbLocalCredentials } from "../test/helpers/emulators/dynamodb-local.ts";
-import { cleanups, type Target } from "./targets.ts";
+import { type AwsEmulators, awsFrontEnv } from "../test/helpers/aws-cluster.ts";
+import { cleanups, floeTopicCreator, type Target } from "./targets.ts";
 
 const START_TIMEOUT_MS = 60_000;
 
@@ -45,12 +42,6 @@ export async function startFloeAws(
 ): Promise<Target> {
   const id = randomBytes(4).toString("hex");
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const credentials = dynamoDbLocalCredentials();
-  const env: NodeJS.ProcessEnv = {};
-  // Nothing of the caller's own AWS or Floe settings leaks into the front.
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith("AWS_") && !k.startsWith("FLOE_")) env[k] = v;
-  }
   const args = [
     join(ROOT, "bin/floe.mjs"),
     "front",
@@ -66,16 +57,11 @@ export async function startFloeAws(
     ...(options.lingerMs === undefined ? [] : ["--linger-ms", String(options.lingerMs)]),
   ];
   const child = spawn(process.execPath, args, {
-    env: {
-      ...env,
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_S3: options.s3Endpoint ?? emulators.s3Endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
-      FLOE_S3_BUCKET: `floe-bench-${id}`,
-      FLOE_DYNAMODB_TABLE: `floe-bench-${id}`,
-    },
+    env: awsFrontEnv(
+      { ...emulators, s3Endpoint: options.s3Endpoint ?? emulators.s3Endpoint },
+      `floe-bench-${id}`,
+      `floe-bench-${id}`,
+    ),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -117,14 +103,7 @@ export async function startFloeAws(
     bootstrap: `127.0.0.1:${port}`,
     pid: child.pid!,
     describe: `floe front (AWS backend: DynamoDB Local + ${s3}, fresh bucket and table, ${linger}), Node ${process.version}, --log-level warn; RSS and CPU are the front process's, the emulators' are not counted`,
-    createTopic: async (name, partitions) => {
-      const client = await WireClient.connect("127.0.0.1", port, "floe-bench-admin");
-      try {
-        await floeCreateTopic(client, name, partitions);
-      } finally {
-        client.close();
-      }
-    },
+    createTopic: floeTopicCreator(port),
     complaints: () => stderr.split("\n").filter((l) => l.trim() !== ""),
     metrics: async () => {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);

@@ -85,6 +85,18 @@ export async function startKafka(): Promise<Target> {
   };
 }
 
+/** A Floe target's createTopic: CreateTopics over our own wire client, on 127.0.0.1:port. */
+export function floeTopicCreator(port: number): Target["createTopic"] {
+  return async (name, partitions) => {
+    const client = await WireClient.connect("127.0.0.1", port, "floe-bench-admin");
+    try {
+      await floeCreateTopic(client, name, partitions);
+    } finally {
+      client.close();
+    }
+  };
+}
+
 export async function startFloe(): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), "floe-bench-"));
   const floe = await startFloeProcess({ dataDir });
@@ -102,14 +114,7 @@ export async function startFloe(): Promise<Target> {
     bootstrap: floe.bootstrap,
     pid: floe.child.pid!,
     describe: `floe dev (embedded backend, data dir on ${tmpdir()}), Node ${process.version}, --log-level warn`,
-    createTopic: async (name, partitions) => {
-      const client = await WireClient.connect("127.0.0.1", floe.port, "floe-bench-admin");
-      try {
-        await floeCreateTopic(client, name, partitions);
-      } finally {
-        client.close();
-      }
-    },
+    createTopic: floeTopicCreator(floe.port),
     complaints: () =>
       floe
         .stderr()

@@ -55,6 +55,33 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
   };
 }
 
+/**
+ * The environment of a `floe front` process on the emulators (or proxies in front of them):
+ * this process's own, minus every AWS_* and FLOE_* setting of the runner, plus the endpoints,
+ * DynamoDB Local's credentials, and the bucket and table.
+ */
+export function awsFrontEnv(
+  endpoints: Pick<AwsEmulators, "s3Endpoint" | "dynamodbEndpoint">,
+  bucket: string,
+  table: string,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith("AWS_") && !k.startsWith("FLOE_")) env[k] = v;
+  }
+  const credentials = dynamoDbLocalCredentials();
+  return {
+    ...env,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodbEndpoint,
+    FLOE_S3_BUCKET: bucket,
+    FLOE_DYNAMODB_TABLE: table,
+  };
+}
+
 export interface AwsClusterOptions {
   fronts: number;
   /** Give each front its own fault proxy for S3 and for DynamoDB. Default false. */
@@ -144,26 +171,18 @@ export async function startAwsCluster(
     });
   }
 
-  const envOf = (slot: Slot): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = {};
-    // Nothing of the test runner's own AWS or Floe settings leaks into a front.
-    for (const [k, v] of Object.entries(process.env)) {
-      if (!k.startsWith("AWS_") && !k.startsWith("FLOE_")) env[k] = v;
-    }
-    const credentials = dynamoDbLocalCredentials();
-    return {
-      ...env,
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_S3: slot.s3Proxy?.endpoint ?? emulators.s3Endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: slot.dynamoProxy?.endpoint ?? emulators.dynamodbEndpoint,
-      FLOE_S3_BUCKET: bucket,
-      FLOE_DYNAMODB_TABLE: table,
-      FLOE_LOG_LEVEL: "warn",
-      ...options.env?.(slot.index),
-    };
-  };
+  const envOf = (slot: Slot): NodeJS.ProcessEnv => ({
+    ...awsFrontEnv(
+      {
+        s3Endpoint: slot.s3Proxy?.endpoint ?? emulators.s3Endpoint,
+        dynamodbEndpoint: slot.dynamoProxy?.endpoint ?? emulators.dynamodbEndpoint,
+      },
+      bucket,
+      table,
+    ),
+    FLOE_LOG_LEVEL: "warn",
+    ...options.env?.(slot.index),
+  });
 
   /**
    * Starts a front; if another process took its port between freePort() and the front's
