@@ -107,9 +107,9 @@ export async function findChunks(
   // The head the caller read is in the cache (getHeads put it there) unless something newer
   // replaced it: either serves, and saves the GetItem a read would otherwise repeat. A cached
   // head older than the caller's does not: it may lack chunks the caller will ask for.
-  const cached = atHead !== undefined ? cache.get(key) : undefined;
+  const cached = atHead === undefined ? undefined : cache.get(key);
   const stored =
-    cached !== undefined && cached.head.version >= atHead!.version
+    cached !== undefined && atHead !== undefined && cached.head.version >= atHead.version
       ? cached
       : await readHead(table, cache, key, "findChunks");
   if (stored.head.version === 0) return [];
