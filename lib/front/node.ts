@@ -4,9 +4,9 @@
  * `floe dev` and the tests run: segments in <dataDir>/segments, metadata in <dataDir>/floe.db.
  */
 
-import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { clusterIdOf } from "../broker/cluster-id.ts";
 import type { BrokerContext, NodeEndpoint } from "../broker/context.ts";
 import { Dispatcher } from "../broker/dispatch.ts";
 import { GroupCoordinator } from "../broker/groups/coordinator.ts";
@@ -51,21 +51,24 @@ export interface FrontDeps {
   cluster?: "single" | "registry";
 }
 
-/** Cluster id: 22 characters of base64url, like Kafka's, drawn once per metadata store. */
-function newClusterId(): string {
-  return Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64url");
-}
-
 export async function startFront(deps: FrontDeps): Promise<RunningFront> {
   const config = brokerConfig(deps.broker);
   const logger = deps.logger ?? silentLogger;
-  const clusterId = await deps.metadataStore.ensureClusterId(newClusterId());
+  const clusterId = await clusterIdOf(deps.metadataStore);
   const log = new LogService({
     objectStore: deps.objectStore,
     metadataStore: deps.metadataStore,
     config: deps.log,
     logger,
   });
+  // Appends claim the segment prefix anyway; a front claims it first, so that a prefix another
+  // cluster owns stops it here rather than failing every produce (lib/broker/log/prefix-owner.ts).
+  try {
+    await log.claimSegmentPrefix();
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
   const topics = new TopicRegistry(deps.metadataStore, config.metadataCacheMs);
   let endpoint: NodeEndpoint = {
     nodeId: config.nodeId,

@@ -3,6 +3,8 @@
  * before any of their batches became visible. Handlers put the code on the wire per partition.
  */
 export const ErrorCode = {
+  /** Not retriable: what is wrong is the deployment, not the moment (./prefix-owner.ts). */
+  UNKNOWN_SERVER_ERROR: -1,
   NONE: 0,
   OFFSET_OUT_OF_RANGE: 1,
   REQUEST_TIMED_OUT: 7,

@@ -18,11 +18,13 @@ import type {
   PartitionHead,
   PartitionKey,
 } from "../../storage/ports.ts";
+import { clusterIdOf } from "../cluster-id.ts";
 import { ErrorCode, LogAppendError } from "./errors.ts";
 import { HeadLoader } from "./head-loader.ts";
 import { HwmWatcher } from "./hwm-watcher.ts";
 import { type LogConfig, resolveLogConfig } from "./log-config.ts";
 import { LogMetrics } from "./metrics.ts";
+import { claimSegmentPrefix, SegmentPrefixOwnedError } from "./prefix-owner.ts";
 import { SegmentReader } from "./segment-reader.ts";
 import { SegmentWriter, type WriterAppendResult } from "./segment-writer.ts";
 import { type TimestampedOffset, TimestampLookup } from "./timestamp-lookup.ts";
@@ -77,6 +79,10 @@ export class LogService {
   readonly config: LogConfig;
   readonly metrics = new LogMetrics();
   private readonly metadataStore: MetadataStore;
+  private readonly objectStore: ObjectStore;
+  /** The segment prefix's claim for this cluster (./prefix-owner.ts): pending, or undefined. */
+  private prefixClaim: Promise<void> | undefined;
+  private prefixClaimed = false;
   private readonly writer: SegmentWriter;
   private readonly reader: SegmentReader;
   private readonly watcher: HwmWatcher;
@@ -86,6 +92,7 @@ export class LogService {
   constructor(deps: LogServiceDeps) {
     this.config = resolveLogConfig(deps.config);
     this.metadataStore = deps.metadataStore;
+    this.objectStore = deps.objectStore;
     this.reader = new SegmentReader({
       objectStore: deps.objectStore,
       cacheBytes: this.config.cacheBytes,
@@ -143,6 +150,24 @@ export class LogService {
     };
   }
 
+  /**
+   * Claims the segment key prefix for the metadata store's cluster (./prefix-owner.ts), once:
+   * no segment goes under a prefix another cluster owns, whose collector would delete it. The
+   * first append waits for it; a front calls it as it starts, to fail at once. A claim that
+   * failed is tried again by the next call.
+   */
+  claimSegmentPrefix(): Promise<void> {
+    this.prefixClaim ??= (async () => {
+      const clusterId = await clusterIdOf(this.metadataStore);
+      await claimSegmentPrefix(this.objectStore, this.config.segmentKeyPrefix, clusterId);
+      this.prefixClaimed = true;
+    })().catch((err: unknown) => {
+      this.prefixClaim = undefined;
+      throw err;
+    });
+    return this.prefixClaim;
+  }
+
   /** As `append`, with the offsets of every batch. */
   async appendDetailed(
     key: PartitionKey,
@@ -150,6 +175,7 @@ export class LogService {
     batches: readonly BatchView[],
   ): Promise<WriterAppendResult> {
     try {
+      if (!this.prefixClaimed) await this.claimBeforeAppend();
       return await this.writer.append(key, records, batches);
     } catch (err) {
       if (!(err instanceof LogAppendError)) throw err;
@@ -160,6 +186,25 @@ export class LogService {
         logStartOffset: -1n,
         highWatermark: -1n,
       };
+    }
+  }
+
+  /** claimSegmentPrefix, its failure as the append's: a misconfiguration is not retriable. */
+  private async claimBeforeAppend(): Promise<void> {
+    try {
+      await this.claimSegmentPrefix();
+    } catch (err) {
+      if (err instanceof SegmentPrefixOwnedError) {
+        throw new LogAppendError(ErrorCode.UNKNOWN_SERVER_ERROR, false, err.message, {
+          cause: err,
+        });
+      }
+      throw new LogAppendError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        true,
+        `claiming the segment prefix failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 

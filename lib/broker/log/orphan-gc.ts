@@ -13,7 +13,9 @@
  * (MetadataStore.segmentReferenced); delete the unreferenced ones (DeleteObjects, 1,000 keys a
  * request). The scheduled maintenance Lambda and `floe gc` both call this; the fronts do not.
  * The prefix must hold the segments of this metadata store alone: an object that another
- * deployment's store references looks unreferenced from this one.
+ * deployment's store references looks unreferenced from this one. So before its first run a
+ * collector claims the prefix for its store's cluster id, and refuses to run on a prefix another
+ * cluster claimed (./prefix-owner.ts).
  *
  * Why deleting is safe against a commit still in progress: a flush never commits an object
  * more than LogConfig.commitDeadlineMs (≤ MAX_COMMIT_DEADLINE_MS, 5 min) after it began writing
@@ -44,6 +46,7 @@
 import { type Logger, silentLogger } from "../../logger.ts";
 import { ObjectNotFoundError } from "../../storage/errors.ts";
 import type { MetadataStore, ObjectInfo, ObjectStore, PartitionKey } from "../../storage/ports.ts";
+import { clusterIdOf } from "../cluster-id.ts";
 import {
   OrphanGcMetrics,
   type OrphanGcOptions,
@@ -51,6 +54,7 @@ import {
   type ResolvedOrphanGcOptions,
   resolveOrphanGcOptions,
 } from "./orphan-gc-config.ts";
+import { claimSegmentPrefix } from "./prefix-owner.ts";
 import { readSegmentFooter, SegmentFormatError } from "./segment-format.ts";
 
 export {
@@ -89,6 +93,9 @@ export class OrphanSegmentCollector {
   private readonly nowMs: () => number;
   /** When this collector first listed a key that was then young by its lastModified. */
   private firstSeenMs = new Map<string, number>();
+  /** Set once the prefix is known to be this cluster's (claimed, or checked in a dry run). */
+  private prefixClaimed = false;
+  private prefixChecked = false;
 
   constructor(deps: OrphanGcDeps, options: OrphanGcOptions = {}) {
     this.options = resolveOrphanGcOptions(options);
@@ -115,6 +122,7 @@ export class OrphanSegmentCollector {
       gone: 0,
       orphanKeys: [],
     };
+    await this.ensurePrefixIsOurs(dryRun);
     const startMs = this.nowMs();
     const sightings = new Map<string, number>();
     let pendingDeletes: string[] = [];
@@ -176,6 +184,17 @@ export class OrphanSegmentCollector {
       tookMs: this.nowMs() - startMs,
     });
     return report;
+  }
+
+  /** Throws SegmentPrefixOwnedError (deleting nothing) when the prefix is another cluster's. */
+  private async ensurePrefixIsOurs(dryRun: boolean): Promise<void> {
+    if (this.prefixClaimed || (dryRun && this.prefixChecked)) return;
+    const clusterId = await clusterIdOf(this.metadataStore);
+    await claimSegmentPrefix(this.objectStore, this.options.segmentKeyPrefix, clusterId, {
+      checkOnly: dryRun,
+    });
+    if (dryRun) this.prefixChecked = true;
+    else this.prefixClaimed = true;
   }
 
   private async inspect(

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { clusterIdOf } from "../../../../lib/broker/cluster-id.ts";
 import { ErrorCode } from "../../../../lib/broker/log/errors.ts";
 import { type LogConfig, resolveLogConfig } from "../../../../lib/broker/log/log-config.ts";
 import { LogService } from "../../../../lib/broker/log/log-service.ts";
+import { claimSegmentPrefix } from "../../../../lib/broker/log/prefix-owner.ts";
 import { batchesIn } from "../../../../lib/protocol/records/batch-header.ts";
 import { decodeRecords } from "../../../../lib/protocol/records/decode.ts";
 import type { PartitionKey } from "../../../../lib/storage/ports.ts";
@@ -10,6 +12,7 @@ import {
   batch,
   FaultyObjectStore,
   faultyMetadataStore,
+  listKeys,
   newKey,
   openStores,
   request,
@@ -504,6 +507,43 @@ describe("two hosts over the same stores", () => {
 });
 
 describe("LogConfig", () => {
+  it("claims the segment prefix before its first segment, and writes none under another cluster's", async () => {
+    stores = await openStores();
+    await claimSegmentPrefix(stores.objectStore, "segments/", "another-cluster");
+    const log = await service();
+    const r = request(await batch({ values: ["v"] }));
+    for (let i = 0; i < 2; i++) {
+      const out = await log.append(newKey(), r.records, r.batches);
+      expect(out.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR); // not retriable
+      expect(out.errorMessage).toMatch(/belongs to cluster another-cluster/);
+    }
+    expect(await listKeys(stores.objectStore, "segments/")).toEqual([]);
+  });
+
+  it("tries a claim that failed on storage again with the next append", async () => {
+    stores = await openStores();
+    const objects = new FaultyObjectStore(stores.objectStore);
+    const log = new LogService({
+      objectStore: objects,
+      metadataStore: stores.metadataStore,
+      config: { lingerMs: 0 },
+    });
+    services.push(log);
+    objects.failPuts = 1; // the owner object's PUT
+    const key = newKey();
+    const r = request(await batch({ values: ["v"] }));
+    expect(await log.append(key, r.records, r.batches)).toMatchObject({
+      errorCode: ErrorCode.KAFKA_STORAGE_ERROR,
+      errorMessage: expect.stringMatching(/claiming the segment prefix failed/),
+    });
+    expect(await log.append(key, r.records, r.batches)).toMatchObject({
+      errorCode: 0,
+      baseOffset: 0n,
+    });
+    const owner = JSON.parse((await stores.objectStore.get("segments.owner")).toString());
+    expect(owner.clusterId).toBe(await clusterIdOf(stores.metadataStore));
+  });
+
   it("fills defaults and validates once, naming the bad key", () => {
     expect(resolveLogConfig()).toMatchObject({ maxSegmentBytes: 8 << 20, lingerMs: 5 });
     expect(() => resolveLogConfig({ lingerMs: -1 })).toThrow(/LogConfig\.lingerMs/);

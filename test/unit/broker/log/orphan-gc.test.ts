@@ -7,11 +7,14 @@
  * Specs: an unreferenced object is deleted once older than the grace and not before; committed
  * segments survive, and so does a segment any one of its partitions still references; a dry
  * run deletes nothing; an object without a valid footer is left; ages are judged on our own
- * clock too when the store's clock runs ahead; a storage failure leaves objects in place.
+ * clock too when the store's clock runs ahead; a storage failure leaves objects in place; the
+ * collector claims its prefix for its cluster and will not run on a prefix another cluster
+ * claimed.
  */
 import { utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { clusterIdOf } from "../../../../lib/broker/cluster-id.ts";
 import { ErrorCode } from "../../../../lib/broker/log/errors.ts";
 import { resolveLogConfig } from "../../../../lib/broker/log/log-config.ts";
 import {
@@ -20,11 +23,13 @@ import {
   OrphanGcMetrics,
   OrphanSegmentCollector,
 } from "../../../../lib/broker/log/orphan-gc.ts";
+import { SegmentPrefixOwnedError } from "../../../../lib/broker/log/prefix-owner.ts";
 import { SegmentWriter } from "../../../../lib/broker/log/segment-writer.ts";
 import { ConfigError } from "../../../../lib/config/validate.ts";
 import { createLogger } from "../../../../lib/logger.ts";
 import { StorageUnavailableError } from "../../../../lib/storage/errors.ts";
 import type { MetadataStore, PartitionKey } from "../../../../lib/storage/ports.ts";
+import { SqliteMetadataStore } from "../../../../lib/storage/sqlite/metadata-store.ts";
 import {
   batch,
   FaultyObjectStore,
@@ -347,6 +352,40 @@ describe("orphan segment collection", () => {
       /segmentKeyPrefix/,
     );
     expect(new OrphanSegmentCollector(deps).options.graceMs).toBe(HOUR_MS);
+  });
+
+  it("claims the prefix for its cluster, and will not run where another cluster claimed it", async () => {
+    const t = await setup();
+    const key = newKey();
+    await t.append(key);
+    await t.appendOrphan(key);
+    const [committed] = await referencedKeys(t.stores.metadataStore, key);
+    t.setAhead(2 * HOUR_MS);
+    expect(await t.collector().run()).toMatchObject({ referenced: 1, deleted: 1 });
+    const owner = JSON.parse((await t.stores.objectStore.get("segments.owner")).toString());
+    expect(owner.clusterId).toBe(await clusterIdOf(t.stores.metadataStore));
+
+    // A second deployment pointed at the same objects: to its own store, every segment here
+    // is unreferenced. Its collector refuses to run, in a dry run too, and deletes nothing.
+    const other = await SqliteMetadataStore.open({ path: join(t.stores.dir, "other.sqlite") });
+    try {
+      for (const dryRun of [true, false]) {
+        await expect(t.collector({ metadataStore: other, dryRun }).run()).rejects.toBeInstanceOf(
+          SegmentPrefixOwnedError,
+        );
+      }
+    } finally {
+      await other.close();
+    }
+    expect(await t.segments()).toEqual([committed]);
+  });
+
+  it("writes no owner object in a dry run", async () => {
+    const t = await setup();
+    await t.appendOrphan(newKey());
+    t.setAhead(2 * HOUR_MS);
+    expect(await t.collector({ dryRun: true }).run()).toMatchObject({ orphans: 1, deleted: 0 });
+    expect(await listKeys(t.stores.objectStore, "segments.")).toEqual([]);
   });
 });
 
