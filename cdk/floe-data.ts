@@ -29,6 +29,8 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
+import { prefixOwnerKey } from "../lib/broker/log/prefix-owner.ts";
+import { SEGMENT_KEY_PREFIX } from "../lib/broker/log/segment-format.ts";
 import { AWS_ENV_KEYS } from "../lib/config/aws-config.ts";
 import { TABLE_KEY, TTL_ATTRIBUTE } from "../lib/storage/dynamodb/keys.ts";
 import { acknowledge } from "./nag.ts";
@@ -40,7 +42,9 @@ import { acknowledge } from "./nag.ts";
  *   admin      topics, offsets and HTTP consumer-group leases: metadata writes, segment reads
  *              (offsets by timestamp decode the batches that hold the answer)
  *   readWrite  produce and the Kafka front: writes segments (never deletes one) and metadata
- *   maintain   retention and orphan GC: lists and deletes segments, never writes one
+ *   maintain   retention and orphan GC: lists and deletes segments, never writes one; may write
+ *              the segment prefix's owner object, which the collector claims before it deletes
+ *              anything (lib/broker/log/prefix-owner.ts)
  */
 export type FloeAccess = "read" | "admin" | "readWrite" | "maintain";
 
@@ -59,15 +63,23 @@ export interface AccessActions {
   readonly objects: readonly string[];
   readonly bucket: readonly string[];
   readonly metadata: readonly string[];
+  /** On the segment prefix's owner object alone (`segments.owner`). */
+  readonly prefixOwner: readonly string[];
 }
 
 export const ACCESS_ACTIONS: Readonly<Record<FloeAccess, AccessActions>> = Object.freeze({
-  read: { objects: ["s3:GetObject"], bucket: [], metadata: METADATA_READ },
-  admin: { objects: ["s3:GetObject"], bucket: [], metadata: [...METADATA_READ, ...METADATA_WRITE] },
+  read: { objects: ["s3:GetObject"], bucket: [], metadata: METADATA_READ, prefixOwner: [] },
+  admin: {
+    objects: ["s3:GetObject"],
+    bucket: [],
+    metadata: [...METADATA_READ, ...METADATA_WRITE],
+    prefixOwner: [],
+  },
   readWrite: {
     objects: ["s3:GetObject", "s3:PutObject"],
     bucket: [],
     metadata: [...METADATA_READ, ...METADATA_WRITE],
+    prefixOwner: [],
   },
   // ListBucket: orphan GC lists segment keys; it also makes S3 answer a GET of a key already gone
   // with 404 (which the collector takes as "deleted meanwhile") instead of 403.
@@ -75,6 +87,7 @@ export const ACCESS_ACTIONS: Readonly<Record<FloeAccess, AccessActions>> = Objec
     objects: ["s3:GetObject", "s3:DeleteObject"],
     bucket: ["s3:ListBucket"],
     metadata: [...METADATA_READ, ...METADATA_WRITE],
+    prefixOwner: ["s3:PutObject"],
   },
 });
 
@@ -219,6 +232,7 @@ export class FloeData extends Construct {
     };
     grant(actions.objects, `${refs.bucketArn}/*`);
     grant(actions.bucket, refs.bucketArn);
+    grant(actions.prefixOwner, `${refs.bucketArn}/${prefixOwnerKey(SEGMENT_KEY_PREFIX)}`);
     grant(actions.metadata, refs.tableArn);
     if (actions.objects.length > 0) {
       acknowledge(

@@ -446,9 +446,10 @@ describe("least privilege", () => {
     });
   });
 
-  it("maintenance lists and deletes segments but never writes one", () => {
+  it("maintenance lists and deletes segments but never writes one, only the prefix's owner object", () => {
     expect(lambdaGrants("maintenance")).toEqual({
       [objectsOf(BUCKET_ARN)]: ["s3:DeleteObject", "s3:GetObject"],
+      [objectsOf(BUCKET_ARN, "segments.owner")]: ["s3:PutObject"],
       [imported(BUCKET_ARN)]: ["s3:ListBucket"],
       [imported(TABLE_ARN)]: TABLE_READ_WRITE,
     });

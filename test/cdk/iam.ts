@@ -46,5 +46,5 @@ export const arnOf = (logicalId: string): string =>
   JSON.stringify({ "Fn::GetAtt": [logicalId, "Arn"] });
 export const imported = (exportName: string): string =>
   JSON.stringify({ "Fn::ImportValue": exportName });
-export const objectsOf = (exportName: string): string =>
-  JSON.stringify({ "Fn::Join": ["", [{ "Fn::ImportValue": exportName }, "/*"]] });
+export const objectsOf = (exportName: string, key = "*"): string =>
+  JSON.stringify({ "Fn::Join": ["", [{ "Fn::ImportValue": exportName }, `/${key}`]] });

@@ -127,6 +127,7 @@ describe("FloeData.bind in the data's own stack", () => {
         "s3:DeleteObject",
         "s3:GetObject",
       ],
+      [JSON.stringify({ "Fn::Join": ["", [bucketArn, "/segments.owner"]] })]: ["s3:PutObject"],
       [JSON.stringify(bucketArn)]: ["s3:ListBucket"],
       [JSON.stringify({ "Fn::GetAtt": [id(data.table), "Arn"] })]: [
         "dynamodb:BatchGetItem",
