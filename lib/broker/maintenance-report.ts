@@ -24,7 +24,7 @@ export interface MaintenanceError {
 export interface MaintenanceReport {
   startedAtMs: number;
   tookMs: number;
-  /** Every partition examined in full, and the orphan collector run (unless disabled). */
+  /** Every partition examined in full, and the orphan collector's pass finished (unless disabled). */
   complete: boolean;
   topics: number;
   /** Partitions of every topic, and those this run got to before its deadline. */

@@ -145,21 +145,22 @@ export class MaintenanceRunner {
     const finished = next >= targets.length;
     this.cursor = finished ? undefined : cursorOf(targets[next]);
 
-    let gcRan = false;
+    let gcComplete = false;
     if (!this.config.orphanGc) {
       report.orphanGcSkipped = "disabled";
     } else if (deadlineAtMs - this.nowMs() < this.config.orphanGcMinBudgetMs) {
       report.orphanGcSkipped = "deadline";
     } else {
       try {
-        report.orphanGc = await this.collector.run();
+        // Stopped by the deadline, it goes on from there next run (orphan-gc.ts).
+        report.orphanGc = await this.collector.run({ deadlineAtMs });
         report.segmentsDeleted = report.orphanGc.deleted;
-        gcRan = true;
+        gcComplete = report.orphanGc.complete;
       } catch (err) {
         fail({ stage: "orphan-gc", message: messageOf(err) });
       }
     }
-    report.complete = finished && !cutShort && (gcRan || !this.config.orphanGc);
+    report.complete = finished && !cutShort && (gcComplete || !this.config.orphanGc);
     report.tookMs = this.nowMs() - startedAtMs;
     this.logger.info("maintenance run done", reportFields(report));
     return report;

@@ -37,8 +37,13 @@ export interface ObjectStore {
   /** Reads the whole object. Throws ObjectNotFoundError. */
   get(key: string): Promise<Buffer>;
 
-  /** Keys under `prefix`, in no guaranteed order (S3 Express lists unsorted). */
-  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Keys under `prefix`, and with `startAfter` only those after it (by UTF-8 byte order, as
+   * S3's StartAfter). Both adapters list in ascending key order; the port does not promise it
+   * (an S3 Express directory bucket lists unsorted), so a caller that resumes a listing checks
+   * the order it gets (lib/broker/log/orphan-gc.ts).
+   */
+  list(prefix: string, startAfter?: string): AsyncIterable<ObjectInfo>;
 
   /** Deletes the keys; keys that do not exist are not an error. */
   deleteMany(keys: readonly string[]): Promise<void>;

@@ -181,6 +181,32 @@ export function objectStoreContract(name: string, make: () => Promise<ObjectStor
         expect(await listAll(`${ns}never/seen/`)).toEqual([]);
       });
 
+      it("lists in ascending key order, a directory-like key among its siblings by its full key", async () => {
+        for (const key of ["ab/c", "ab-x", "ab0", "a", "ab/b/z", "b"]) {
+          await store.putNew(`${ns}${key}`, Buffer.from(key));
+        }
+        const keys = (await listAll(ns)).map((i) => i.key.slice(ns.length));
+        expect(keys).toEqual(["a", "ab-x", "ab/b/z", "ab/c", "ab0", "b"]);
+      });
+
+      it("lists only the keys after startAfter, also when it falls inside a sub-prefix", async () => {
+        for (const key of ["s/00/a", "s/00/b", "s/01/a", "s/02/c", "t"]) {
+          await store.putNew(`${ns}${key}`, Buffer.from(key));
+        }
+        const keysAfter = async (startAfter: string): Promise<string[]> => {
+          const out: string[] = [];
+          for await (const info of store.list(`${ns}s/`, `${ns}${startAfter}`)) {
+            out.push(info.key.slice(ns.length));
+          }
+          return out;
+        };
+        expect(await keysAfter("s/00/a")).toEqual(["s/00/b", "s/01/a", "s/02/c"]);
+        expect(await keysAfter("s/00/zz")).toEqual(["s/01/a", "s/02/c"]);
+        expect(await keysAfter("s/01/")).toEqual(["s/01/a", "s/02/c"]);
+        expect(await keysAfter("s/02/c")).toEqual([]);
+        expect(await keysAfter("r")).toEqual(["s/00/a", "s/00/b", "s/01/a", "s/02/c"]);
+      });
+
       it("lists a key given in full as its own prefix", async () => {
         await store.putNew(`${ns}exact`, Buffer.from("x"));
         expect((await listAll(`${ns}exact`)).map((i) => i.key)).toEqual([`${ns}exact`]);

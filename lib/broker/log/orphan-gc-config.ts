@@ -75,6 +75,13 @@ export interface OrphanGcReport {
   gone: number;
   /** The orphans' keys, at most the first 1,000. */
   orphanKeys: string[];
+  /** Where this run's listing started: after this key, or at the start of the prefix (null). */
+  resumedAfter: string | null;
+  /**
+   * Whether the run reached the end of the listing. A run stopped by its deadline is not, and
+   * the collector's next run goes on after the last key this one listed (./orphan-gc.ts).
+   */
+  complete: boolean;
 }
 
 /** Counters summed over runs, for export with the other metrics (cost is measured). */

@@ -38,6 +38,14 @@
  * committed segment — and nothing proves it unreferenced: we cannot even name its partitions.
  * Deleting what we cannot prove is ours and unreferenced could destroy acknowledged records.
  *
+ * Deadline and resumption: a run given a deadline (the maintenance function's) stops listing
+ * when it passes, finishes what it started, and reports itself incomplete; the collector's next
+ * run lists from after the last key this one listed, so a prefix too large for one run is still
+ * covered, a slice per run, instead of its first slice again and again. This needs a listing in
+ * ascending key order (S3 general-purpose buckets and the filesystem store give it); a run that
+ * sees a key out of order drops the cursor and never resumes on that store again. Only an
+ * in-process cursor: a new collector (a cold Lambda) starts from the beginning.
+ *
  * Cost per run: ⌈objects / 1,000⌉ LISTs; per object older than the grace, 1–2 ranged GETs and
  * one segmentReferenced (SQLite: an index lookup; DynamoDB: docs/dynamodb-tables.md §3 — cheap
  * for a young committed segment, the partitions' whole index for an unreferenced one); per
@@ -93,6 +101,12 @@ export class OrphanSegmentCollector {
   private readonly nowMs: () => number;
   /** When this collector first listed a key that was then young by its lastModified. */
   private firstSeenMs = new Map<string, number>();
+  /** The same, for the keys listed so far in the current pass. */
+  private passSightings = new Map<string, number>();
+  /** The last key the previous run listed, when it stopped at its deadline. */
+  private resumeAfter: string | undefined;
+  /** Cleared for good when the store lists a key out of order: resuming would skip keys. */
+  private listsInOrder = true;
   /** Set once the prefix is known to be this cluster's (claimed, or checked in a dry run). */
   private prefixClaimed = false;
   private prefixChecked = false;
@@ -106,9 +120,14 @@ export class OrphanSegmentCollector {
     this.nowMs = deps.nowMs ?? Date.now;
   }
 
-  /** One pass over every segment object; `dryRun` overrides the collector's option. */
-  async run(overrides: { dryRun?: boolean } = {}): Promise<OrphanGcReport> {
+  /**
+   * One pass over the segment objects, or, with a deadline, as much of it as fits (see the
+   * header); `dryRun` overrides the collector's option.
+   */
+  async run(overrides: { dryRun?: boolean; deadlineAtMs?: number } = {}): Promise<OrphanGcReport> {
     const dryRun = overrides.dryRun ?? this.options.dryRun;
+    const deadlineAtMs = overrides.deadlineAtMs ?? Number.POSITIVE_INFINITY;
+    const startAfter = this.listsInOrder ? this.resumeAfter : undefined;
     const report: OrphanGcReport = {
       dryRun,
       scanned: 0,
@@ -121,6 +140,8 @@ export class OrphanSegmentCollector {
       orphans: 0,
       gone: 0,
       orphanKeys: [],
+      resumedAfter: startAfter ?? null,
+      complete: false,
     };
     await this.ensurePrefixIsOurs(dryRun);
     const startMs = this.nowMs();
@@ -155,9 +176,27 @@ export class OrphanSegmentCollector {
         if (pendingDeletes.length >= DELETE_BATCH_KEYS) await flushDeletes();
       }
     };
+    let lastListed: string | undefined;
+    let stopped = false;
     try {
-      for await (const info of this.objectStore.list(this.options.segmentKeyPrefix)) {
+      for await (const info of this.objectStore.list(this.options.segmentKeyPrefix, startAfter)) {
         if (!info.key.startsWith(this.options.segmentKeyPrefix)) continue;
+        if (this.nowMs() >= deadlineAtMs) {
+          stopped = true;
+          break;
+        }
+        // Segment keys are ASCII, where string order is S3's byte order.
+        if (lastListed !== undefined && info.key <= lastListed && this.listsInOrder) {
+          this.listsInOrder = false;
+          this.logger.warn(
+            "orphan gc: the object store lists keys out of order; runs cut short by their deadline will start over",
+            {
+              key: info.key,
+              after: lastListed,
+            },
+          );
+        }
+        lastListed = info.key;
         report.scanned++;
         // inspectOne never rejects: every failure becomes a verdict.
         const p = inspectOne(info).finally(() => inFlight.delete(p));
@@ -165,7 +204,8 @@ export class OrphanSegmentCollector {
         if (inFlight.size >= this.options.concurrency) await Promise.race(inFlight);
       }
     } catch (err) {
-      // The listing failed: finish (and delete) what was judged, keep every sighting, give up.
+      // The listing failed: finish (and delete) what was judged, keep every sighting, give up
+      // (the next run lists from where this one started).
       await Promise.all(inFlight);
       await flushDeletes();
       for (const [key, atMs] of sightings) this.firstSeenMs.set(key, atMs);
@@ -173,8 +213,21 @@ export class OrphanSegmentCollector {
     }
     await Promise.all(inFlight);
     await flushDeletes();
-    // Only keys listed this run and young by the store's clock need remembering.
-    this.firstSeenMs = sightings;
+    report.complete = !stopped;
+    // First sightings: those of the keys listed in this pass (which may span runs) replace the
+    // old ones once the pass is whole; until then both count.
+    if (startAfter === undefined) this.passSightings = new Map();
+    for (const [key, atMs] of sightings) {
+      this.passSightings.set(key, atMs);
+      this.firstSeenMs.set(key, atMs);
+    }
+    if (report.complete) {
+      this.firstSeenMs = this.passSightings;
+      this.passSightings = new Map();
+      this.resumeAfter = undefined;
+    } else {
+      this.resumeAfter = this.listsInOrder ? (lastListed ?? startAfter) : undefined;
+    }
 
     this.metrics.record(report);
     this.logger.info(dryRun ? "orphan gc dry run done" : "orphan gc done", {

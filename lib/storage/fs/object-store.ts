@@ -115,14 +115,14 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, startAfter?: string): AsyncIterable<ObjectInfo> {
     // Only the part of the prefix up to its last "/" names a directory; the rest filters names
     // (S3 prefixes are plain string prefixes: "seg/00" matches "seg/001" and "seg/00/x").
     const slash = prefix.lastIndexOf("/");
     const dirKey = prefix.slice(0, slash + 1);
     if (dirKey !== "" && invalidKeyReason(dirKey.slice(0, -1)) !== undefined) return;
     try {
-      yield* this.walk(dirKey, prefix);
+      yield* this.walk(dirKey, prefix, startAfter);
     } catch (err) {
       throw translate(err, `list ${prefix}`);
     }
@@ -155,7 +155,15 @@ export class FsObjectStore implements ObjectStore {
   }
 
   /** Yields objects under the directory `dirKey` (a key prefix ending in "/", or "") matching `prefix`. */
-  private async *walk(dirKey: string, prefix: string): AsyncGenerator<ObjectInfo> {
+  /**
+   * Keys under `dirKey` matching `prefix` (and after `startAfter`), in ascending key order: a
+   * directory sorts as its name plus "/", which is where its keys sort among its siblings.
+   */
+  private async *walk(
+    dirKey: string,
+    prefix: string,
+    startAfter: string | undefined,
+  ): AsyncGenerator<ObjectInfo> {
     const dirPath = dirKey === "" ? this.rootDir : join(this.rootDir, ...dirKey.split("/"));
     let names: { name: string; isDir: boolean }[];
     try {
@@ -163,7 +171,7 @@ export class FsObjectStore implements ObjectStore {
       for await (const entry of await opendir(dirPath)) {
         entries.push({ name: entry.name, isDir: entry.isDirectory() });
       }
-      names = entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      names = entries.sort((a, b) => compareKeys(sortName(a), sortName(b)));
     } catch (err) {
       const code = errnoOf(err);
       if (code === "ENOENT" || code === "ENOTDIR") return; // no such prefix, or deleted meanwhile
@@ -174,8 +182,17 @@ export class FsObjectStore implements ObjectStore {
       const key = dirKey + name;
       if (isDir) {
         const sub = `${key}/`;
-        if (sub.startsWith(prefix) || prefix.startsWith(sub)) yield* this.walk(sub, prefix);
-      } else if (key.startsWith(prefix)) {
+        // Every key below sorts after `sub`; none is after startAfter if the last one could not be.
+        if (startAfter !== undefined && compareKeys(sub, startAfter) <= 0) {
+          if (!startAfter.startsWith(sub)) continue;
+        }
+        if (sub.startsWith(prefix) || prefix.startsWith(sub)) {
+          yield* this.walk(sub, prefix, startAfter);
+        }
+      } else if (
+        key.startsWith(prefix) &&
+        (startAfter === undefined || compareKeys(key, startAfter) > 0)
+      ) {
         try {
           const st = await stat(join(dirPath, name));
           yield { key, sizeBytes: st.size, lastModifiedMs: Math.trunc(st.mtimeMs) };
@@ -273,4 +290,14 @@ function translate(err: unknown, what: string): Error {
   return new StorageUnavailableError(`filesystem ${what} failed${code ? ` (${code})` : ""}`, {
     cause: err,
   });
+}
+
+/** Where an entry's keys sort among its siblings': a directory as its name plus "/". */
+function sortName(entry: { name: string; isDir: boolean }): string {
+  return entry.isDir ? `${entry.name}/` : entry.name;
+}
+
+/** S3's key order: UTF-8 bytes, not UTF-16 code units (they differ above U+FFFF). */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }

@@ -201,7 +201,7 @@ export class S3ObjectStore implements ObjectStore {
     return this.retrying(`get ${key}`, async () => this.readBody(await this.send(key, fullKey)));
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, startAfter?: string): AsyncIterable<ObjectInfo> {
     let continuationToken: string | undefined;
     do {
       const token = continuationToken;
@@ -212,6 +212,8 @@ export class S3ObjectStore implements ObjectStore {
             Bucket: this.bucket,
             Prefix: this.keyPrefix + prefix,
             ...(token !== undefined ? { ContinuationToken: token } : {}),
+            // Ignored by S3 once a continuation token is given; harmless to repeat.
+            ...(startAfter !== undefined ? { StartAfter: this.keyPrefix + startAfter } : {}),
           }),
         );
       });

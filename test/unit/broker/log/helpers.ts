@@ -157,8 +157,8 @@ export class FaultyObjectStore implements ObjectStore {
   get(key: string): Promise<Buffer> {
     return this.inner.get(key);
   }
-  list(prefix: string): AsyncIterable<ObjectInfo> {
-    return this.inner.list(prefix);
+  list(prefix: string, startAfter?: string): AsyncIterable<ObjectInfo> {
+    return this.inner.list(prefix, startAfter);
   }
   deleteMany(keys: readonly string[]): Promise<void> {
     return this.inner.deleteMany(keys);

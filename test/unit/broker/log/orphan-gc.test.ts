@@ -7,7 +7,8 @@
  * Specs: an unreferenced object is deleted once older than the grace and not before; committed
  * segments survive, and so does a segment any one of its partitions still references; a dry
  * run deletes nothing; an object without a valid footer is left; ages are judged on our own
- * clock too when the store's clock runs ahead; a storage failure leaves objects in place; the
+ * clock too when the store's clock runs ahead; a storage failure leaves objects in place; a run
+ * stopped by its deadline is resumed by the next after the last key it listed; the
  * collector claims its prefix for its cluster and will not run on a prefix another cluster
  * claimed.
  */
@@ -21,6 +22,7 @@ import {
   DEFAULT_ORPHAN_GRACE_MS,
   MIN_ORPHAN_GRACE_MS,
   OrphanGcMetrics,
+  type OrphanGcReport,
   OrphanSegmentCollector,
 } from "../../../../lib/broker/log/orphan-gc.ts";
 import { SegmentPrefixOwnedError } from "../../../../lib/broker/log/prefix-owner.ts";
@@ -28,7 +30,12 @@ import { SegmentWriter } from "../../../../lib/broker/log/segment-writer.ts";
 import { ConfigError } from "../../../../lib/config/validate.ts";
 import { createLogger } from "../../../../lib/logger.ts";
 import { StorageUnavailableError } from "../../../../lib/storage/errors.ts";
-import type { MetadataStore, PartitionKey } from "../../../../lib/storage/ports.ts";
+import type {
+  MetadataStore,
+  ObjectInfo,
+  ObjectStore,
+  PartitionKey,
+} from "../../../../lib/storage/ports.ts";
 import { SqliteMetadataStore } from "../../../../lib/storage/sqlite/metadata-store.ts";
 import {
   batch,
@@ -352,6 +359,79 @@ describe("orphan segment collection", () => {
       /segmentKeyPrefix/,
     );
     expect(new OrphanSegmentCollector(deps).options.graceMs).toBe(HOUR_MS);
+  });
+
+  /** The stores' objects, listed through `order`; every key listed moves `clock` a second on. */
+  function tickingObjects(
+    t: Setup,
+    clock: { ms: number },
+    order: (keys: ObjectInfo[]) => ObjectInfo[] = (keys) => keys,
+  ): ObjectStore {
+    const inner = t.stores.objectStore;
+    return {
+      putNew: (k, b) => inner.putNew(k, b),
+      getRange: (k, s, n) => inner.getRange(k, s, n),
+      get: (k) => inner.get(k),
+      deleteMany: (keys) => inner.deleteMany(keys),
+      async *list(prefix, startAfter) {
+        const all: ObjectInfo[] = [];
+        for await (const info of inner.list(prefix, startAfter)) all.push(info);
+        for (const info of order(all)) {
+          clock.ms += 1_000;
+          yield info;
+        }
+      },
+    };
+  }
+
+  it("stops at its deadline and goes on after the last key it listed, judging each object once a pass", async () => {
+    const t = await setup();
+    const key = newKey();
+    for (let i = 0; i < 6; i++) await t.appendOrphan(key);
+    await t.append(key);
+    const [committed] = await referencedKeys(t.stores.metadataStore, key);
+    const all = (await t.segments()).sort();
+    const clock = { ms: Date.now() + 2 * HOUR_MS };
+    const collector = new OrphanSegmentCollector({
+      objectStore: tickingObjects(t, clock),
+      metadataStore: t.stores.metadataStore,
+      nowMs: () => clock.ms,
+    });
+    const runs: OrphanGcReport[] = [];
+    while (runs.at(-1)?.complete !== true && runs.length < 10) {
+      runs.push(await collector.run({ deadlineAtMs: clock.ms + 2_500 })); // two keys a run
+    }
+    expect(runs.map((r) => [r.scanned, r.complete])).toEqual([
+      [2, false],
+      [2, false],
+      [2, false],
+      [1, true],
+    ]);
+    expect(runs.map((r) => r.resumedAfter)).toEqual([null, all[1], all[3], all[5]]);
+    expect(runs.reduce((n, r) => n + r.orphans, 0)).toBe(6);
+    expect(await t.segments()).toEqual([committed]);
+    // The pass is over: the next run starts from the beginning again.
+    expect(await collector.run()).toMatchObject({ resumedAfter: null, scanned: 1, complete: true });
+  });
+
+  it("starts over instead of resuming on a store that lists keys out of order", async () => {
+    const t = await setup();
+    const key = newKey();
+    for (let i = 0; i < 4; i++) await t.appendOrphan(key);
+    const clock = { ms: Date.now() + 2 * HOUR_MS };
+    const lines: string[] = [];
+    const collector = new OrphanSegmentCollector({
+      objectStore: tickingObjects(t, clock, (keys) => keys.reverse()),
+      metadataStore: t.stores.metadataStore,
+      nowMs: () => clock.ms,
+      logger: createLogger("warn", (l) => lines.push(l)),
+    });
+    const first = await collector.run({ deadlineAtMs: clock.ms + 2_500 });
+    expect(first).toMatchObject({ scanned: 2, complete: false });
+    expect(lines.some((l) => l.includes("out of order"))).toBe(true);
+    const second = await collector.run();
+    expect(second).toMatchObject({ resumedAfter: null, scanned: 2, orphans: 2, complete: true });
+    expect(await t.segments()).toEqual([]);
   });
 
   it("claims the prefix for its cluster, and will not run where another cluster claimed it", async () => {
