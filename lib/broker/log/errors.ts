@@ -13,13 +13,20 @@ export const ErrorCode = {
   INVALID_PRODUCER_EPOCH: 47,
   /**
    * Retriable in every client (Java: KafkaStorageException, an InvalidMetadataException). Floe
-   * answers it when the segment PUT or the metadata commit failed: nothing was made visible, and
-   * a retry — on this front or another — can succeed.
+   * answers it when the segment PUT or the metadata commit failed, and a retry — on this front or
+   * another — can succeed. A failed PUT, or a commit that lost or was refused, made nothing
+   * visible. A commit whose outcome is unknown (a timeout or reset after DynamoDB may have applied
+   * it) may have made the batches visible: an idempotent producer's retry is then answered as a
+   * duplicate with the original offsets; a non-idempotent producer's retry writes them again,
+   * as with Kafka's at-least-once retries.
    */
   KAFKA_STORAGE_ERROR: 56,
 } as const;
 
-/** An append that was not committed; none of its batches are visible. */
+/**
+ * An append that was not acknowledged. Its batches are not visible, except after a commit whose
+ * outcome is unknown (see KAFKA_STORAGE_ERROR): then they may be, and a retry finds out.
+ */
 export class LogAppendError extends Error {
   override readonly name = "LogAppendError";
   /** Kafka error code for the partition response. */
