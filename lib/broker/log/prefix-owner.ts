@@ -61,10 +61,10 @@ export async function claimSegmentPrefix(
   if (owner === undefined || owner.clusterId === clusterId) return;
   throw new SegmentPrefixOwnedError(
     `segment prefix "${prefix}" belongs to cluster ${owner.clusterId} (owner object "${key}"), ` +
-      `not to this metadata store's cluster ${clusterId}. The orphan collector deletes every ` +
-      "object its own store does not reference, so it will not run here. Give each deployment " +
-      `its own bucket or segment prefix; delete "${key}" only if that other cluster is gone ` +
-      "for good.",
+      `not to this metadata store's cluster ${clusterId}. Each cluster's orphan collector ` +
+      "deletes every segment its own store does not reference, so Floe neither writes nor " +
+      "collects segments under another cluster's prefix. Give each deployment its own bucket " +
+      `or segment prefix; delete "${key}" only if that other cluster is gone for good.`,
   );
 }
 
