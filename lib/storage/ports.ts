@@ -135,6 +135,12 @@ export interface PartitionCommit {
 
 export type CommitOutcome = { ok: true } | { ok: false; current: PartitionHead };
 
+/** One partition's committed chunk in a segment object, as the segment's receipt names it. */
+export interface SegmentReceiptChunk extends PartitionKey {
+  /** The last offset the flush committed into this segment for the partition. */
+  lastOffset: bigint;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Consumer groups
 // ---------------------------------------------------------------------------------------------
@@ -288,6 +294,21 @@ export interface MetadataStore {
    * objects older than its grace period.
    */
   segmentReferenced(segmentKey: string, partitions: readonly PartitionKey[]): Promise<boolean>;
+
+  // -- segment receipts ------------------------------------------------------------------------
+  /**
+   * Records which chunks a flush committed into the segment object `segmentKey`: one per
+   * partition it committed there, with the chunk's last offset. The flusher writes it once every
+   * commit of the flush is settled and known (never when one is in doubt), so a receipt names
+   * every chunk of the object that can be in the index; the orphan collector then judges the
+   * object by looking those chunks up instead of searching for it (lib/broker/log/orphan-gc.ts).
+   * Writing the same receipt again is harmless.
+   */
+  putSegmentReceipt(segmentKey: string, chunks: readonly SegmentReceiptChunk[]): Promise<void>;
+  /** The receipts of those of `segmentKeys` that have one (strongly consistent). */
+  getSegmentReceipts(segmentKeys: readonly string[]): Promise<Map<string, SegmentReceiptChunk[]>>;
+  /** Deletes the receipts of `segmentKeys`; a key without one is not an error. */
+  deleteSegmentReceipts(segmentKeys: readonly string[]): Promise<void>;
 
   // -- producers -------------------------------------------------------------------------------
   /** A producer id never handed out before, by any host. */

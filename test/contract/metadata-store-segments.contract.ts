@@ -21,7 +21,7 @@ function segmentKey(): string {
 }
 
 export function segmentsContract(name: string, make: () => Promise<MetadataStoreFixture>): void {
-  describe(`MetadataStore contract: ${name}: segmentReferenced`, () => {
+  describe(`MetadataStore contract: ${name}: segmentReferenced and receipts`, () => {
     let fixture: MetadataStoreFixture;
     let store: MetadataStore;
 
@@ -182,6 +182,57 @@ export function segmentsContract(name: string, make: () => Promise<MetadataStore
       await expect(
         referenced(segmentKey(), [{ topicId: randomUUID(), partition: 0 }]),
       ).rejects.toThrow();
+    });
+
+    // The receipts' own contract shares this block's fresh store per test.
+    describe("segment receipts", () => {
+      const chunk = (topicId: string, partition: number, lastOffset: bigint) => ({
+        topicId,
+        partition,
+        lastOffset,
+      });
+
+      it("keeps every chunk of a receipt, across topics, up to the largest offset", async () => {
+        const [a, b] = [randomUUID(), randomUUID()];
+        const chunks = [
+          chunk(a, 0, 0n),
+          chunk(b, 7, 9_223_372_036_854_775_806n),
+          chunk(a, 1_000, 41n),
+          ...Array.from({ length: 200 }, (_, p) => chunk(b, 1_001 + p, BigInt(p))),
+        ];
+        const seg = segmentKey();
+        await store.putSegmentReceipt(seg, chunks);
+        const got = (await store.getSegmentReceipts([seg])).get(seg);
+        const order = (c: { topicId: string; partition: number }) => `${c.topicId}#${c.partition}`;
+        expect([...(got ?? [])].sort((x, y) => order(x).localeCompare(order(y)))).toEqual(
+          [...chunks].sort((x, y) => order(x).localeCompare(order(y))),
+        );
+      });
+
+      it("answers only the keys that have one, in batches larger than one request", async () => {
+        const segs = Array.from({ length: 150 }, () => segmentKey());
+        const topicId = randomUUID();
+        for (const [i, seg] of segs.entries()) {
+          if (i % 3 === 0) await store.putSegmentReceipt(seg, [chunk(topicId, i, BigInt(i))]);
+        }
+        const got = await store.getSegmentReceipts([...segs, segs[0], segmentKey()]);
+        expect([...got.keys()].sort()).toEqual(segs.filter((_, i) => i % 3 === 0).sort());
+        expect(got.get(segs[3])).toEqual([chunk(topicId, 3, 3n)]);
+        expect((await store.getSegmentReceipts([])).size).toBe(0);
+      });
+
+      it("takes the same receipt twice, and deletes receipts whether or not they exist", async () => {
+        const seg = segmentKey();
+        const chunks = [chunk(randomUUID(), 2, 5n)];
+        await store.putSegmentReceipt(seg, chunks);
+        await store.putSegmentReceipt(seg, chunks);
+        expect((await store.getSegmentReceipts([seg])).get(seg)).toEqual(chunks);
+        const other = segmentKey();
+        await store.putSegmentReceipt(other, chunks);
+        await store.deleteSegmentReceipts([seg, segmentKey()]);
+        await store.deleteSegmentReceipts([]);
+        expect([...(await store.getSegmentReceipts([seg, other])).keys()]).toEqual([other]);
+      });
     });
   });
 }

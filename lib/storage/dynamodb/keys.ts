@@ -15,6 +15,7 @@
  *   O#<groupId>               <partition>#<topic>     committed offset
  *   FRONT                     N#<nodeId, 10 digits>   front lease
  *   L#<group>                 <topic>#<partition, 10> partition lease of an HTTP consumer group
+ *   R#<segment key>           R                       segment receipt: the chunks a flush committed
  *
  * Everything a partition owns lives under its own pk, so partitions spread over DynamoDB's
  * physical partitions and a flush touching many partitions is not a hot key. Topic, group and
@@ -103,4 +104,11 @@ export const leaseSkPrefix = (topic: string): string => `${topic}#`;
 export const leaseKey = (group: string, topic: string, partition: number): Key => ({
   pk: leasesPk(group),
   sk: `${leaseSkPrefix(topic)}${String(partition).padStart(10, "0")}`,
+});
+
+/** Segment receipts: one pk per segment object, so their writes spread over the table. */
+export const RECEIPT_PK_PREFIX = "R#";
+export const receiptKey = (segmentKey: string): Key => ({
+  pk: `${RECEIPT_PK_PREFIX}${segmentKey}`,
+  sk: "R",
 });

@@ -31,6 +31,7 @@ import type {
   PartitionCommit,
   PartitionHead,
   PartitionKey,
+  SegmentReceiptChunk,
   TopicRecord,
 } from "../ports.ts";
 import * as chunks from "./chunks.ts";
@@ -47,6 +48,7 @@ import * as groups from "./groups.ts";
 import { HeadCache, readHeads } from "./heads.ts";
 import { PRODUCER_ID_COUNTER_KEY } from "./keys.ts";
 import * as leases from "./leases.ts";
+import * as receipts from "./receipts.ts";
 import { segmentReferenced } from "./segment-references.ts";
 import * as topics from "./topics.ts";
 
@@ -157,6 +159,25 @@ export class DynamoMetadataStore implements MetadataStore {
     partitions: readonly PartitionKey[],
   ): Promise<boolean> {
     return segmentReferenced(this.table, this.heads, segmentKey, partitions);
+  }
+
+  // -- segment receipts ------------------------------------------------------------------------
+
+  async putSegmentReceipt(
+    segmentKey: string,
+    chunks: readonly SegmentReceiptChunk[],
+  ): Promise<void> {
+    return receipts.putSegmentReceipt(this.table, segmentKey, chunks);
+  }
+
+  async getSegmentReceipts(
+    segmentKeys: readonly string[],
+  ): Promise<Map<string, SegmentReceiptChunk[]>> {
+    return receipts.getSegmentReceipts(this.table, segmentKeys);
+  }
+
+  async deleteSegmentReceipts(segmentKeys: readonly string[]): Promise<void> {
+    return receipts.deleteSegmentReceipts(this.table, segmentKeys);
   }
 
   // -- consumer groups -------------------------------------------------------------------------

@@ -41,8 +41,10 @@ import type {
   PartitionCommit,
   PartitionHead,
   PartitionKey,
+  SegmentReceiptChunk,
   TopicRecord,
 } from "../ports.ts";
+import { decodeReceiptChunks, encodeReceiptChunks } from "../receipt-text.ts";
 import { SqliteCoordination } from "./coordination.ts";
 import { type SqliteLeases, sqliteLeases } from "./leases.ts";
 import {
@@ -247,6 +249,34 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  async putSegmentReceipt(
+    segmentKey: string,
+    chunks: readonly SegmentReceiptChunk[],
+  ): Promise<void> {
+    this.op("putSegmentReceipt", () =>
+      this.sql.upsertReceipt.run(segmentKey, encodeReceiptChunks(chunks)),
+    );
+  }
+
+  async getSegmentReceipts(
+    segmentKeys: readonly string[],
+  ): Promise<Map<string, SegmentReceiptChunk[]>> {
+    return this.op("getSegmentReceipts", () => {
+      const found = new Map<string, SegmentReceiptChunk[]>();
+      for (const key of new Set(segmentKeys)) {
+        const row = this.sql.selectReceipt.get(key);
+        if (row !== undefined) found.set(key, decodeReceiptChunks(String(row.chunks)));
+      }
+      return found;
+    });
+  }
+
+  async deleteSegmentReceipts(segmentKeys: readonly string[]): Promise<void> {
+    this.op("deleteSegmentReceipts", () => {
+      for (const key of segmentKeys) this.sql.deleteReceipt.run(key);
+    });
+  }
+
   async allocateProducerId(): Promise<bigint> {
     // A single UPDATE … RETURNING is its own atomic, durable write transaction.
     return this.op("allocateProducerId", () => this.sql.allocateProducerId.get()?.id as bigint);
@@ -406,6 +436,12 @@ function prepareStatements(db: DatabaseSync) {
       "DELETE FROM chunks WHERE topic_id = ? AND partition = ? AND last_offset < ?",
     ),
     chunksOfSegment: p("SELECT topic_id, partition FROM chunks WHERE segment_key = ?"),
+    upsertReceipt: p(
+      "INSERT INTO segment_receipts (segment_key, chunks) VALUES (?, ?) " +
+        "ON CONFLICT (segment_key) DO UPDATE SET chunks = excluded.chunks",
+    ),
+    selectReceipt: p("SELECT chunks FROM segment_receipts WHERE segment_key = ?"),
+    deleteReceipt: p("DELETE FROM segment_receipts WHERE segment_key = ?"),
     allocateProducerId: p(
       "UPDATE producer_ids SET next_producer_id = next_producer_id + 1 WHERE singleton = 1 " +
         "RETURNING next_producer_id - 1 AS id",

@@ -121,6 +121,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (group_id, topic, partition)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 4 → 5: segment receipts (ports.ts putSegmentReceipt): the chunks a flush committed into one
+  // segment object, in lib/storage/receipt-text.ts's form.
+  `
+  CREATE TABLE segment_receipts (
+    segment_key TEXT PRIMARY KEY,
+    chunks      TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 /**
