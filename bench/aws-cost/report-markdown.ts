@@ -134,8 +134,10 @@ ${byCallTable(r)}
 
 - **A flush costs per partition, not per byte.** One conditional \`UpdateItem\` per partition
   (1 WCU while the head item stays under 1 KB) plus one index-page put per partition every 4th
-  commit — ${num(p100.perPartition.wcu, 3)} WCU per partition in all — and the broker's head read. The S3 side is
-  one PUT per flush whatever N is.
+  commit, and one segment receipt per flush (\`putSegmentReceipt\`, 1 WCU up to ≈ 60
+  partitions, written after the producers are answered; it keeps the orphan collector's
+  judgment cheap) — ${num(p100.perPartition.wcu, 3)} WCU per partition in all at 100 partitions — and the broker's
+  head read. The S3 side is one PUT per flush whatever N is.
 - **No head read before a commit in steady state**: the flush commits on the head it remembers
   from its own last commit (\`lib/broker/log/segment-flush.ts\`); a head another front moved is
   learnt from the failed condition at no extra read. Head reads per 100-partition flush:

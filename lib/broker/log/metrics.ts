@@ -19,6 +19,13 @@ export class LogMetrics {
   commitFailures = 0;
   /** Partitions a flush gave up on because its commit deadline passed (./commit-deadline.ts). */
   commitDeadlineMisses = 0;
+  /**
+   * Segment receipts written after a flush's commits (./segment-receipt.ts); flushes that wrote
+   * none because a commit's outcome was in doubt; receipt writes that failed.
+   */
+  segmentReceipts = 0;
+  segmentReceiptsInDoubt = 0;
+  segmentReceiptFailures = 0;
   /** Batches by outcome. */
   batchesAppended = 0;
   batchesDuplicate = 0;

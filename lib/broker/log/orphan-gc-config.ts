@@ -99,6 +99,8 @@ export class OrphanGcMetrics {
   /** readSegmentFooter calls (each 1–2 ranged GETs) and segmentReferenced calls. */
   footerReads = 0;
   referenceChecks = 0;
+  /** Objects judged by their receipt (one findChunks per partition until one is found). */
+  receiptChecks = 0;
 
   record(report: OrphanGcReport): void {
     this.runs++;

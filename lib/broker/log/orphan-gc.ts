@@ -8,10 +8,13 @@
  * a crash before the commit leaves at most an orphan, garbage-collected later.
  *
  * One run: list the objects under the segment key prefix; skip those younger than the grace;
- * read each remaining object's footer (one ranged GET, two for a footer over 4 KB); ask the
- * metadata store whether a chunk entry of a partition the footer names references the object
- * (MetadataStore.segmentReferenced); delete the unreferenced ones (DeleteObjects, 1,000 keys a
- * request). The scheduled maintenance Lambda and `floe gc` both call this; the fronts do not.
+ * judge each remaining object; delete the unreferenced ones (their receipts first, then the
+ * objects: DeleteObjects, 1,000 keys a request). An object with a receipt (./segment-receipt.ts)
+ * is judged by looking up the chunks it names: referenced while one of them is still indexed.
+ * One without (an orphan, a flush that died before its receipt or whose commit was in doubt, a
+ * segment older than receipts) is judged the slow way: read its footer (one ranged GET, two for
+ * a footer over 4 KB) and ask the metadata store whether a chunk entry of a partition the footer
+ * names references the object (MetadataStore.segmentReferenced, which searches the index). The scheduled maintenance Lambda and `floe gc` both call this; the fronts do not.
  * The prefix must hold the segments of this metadata store alone: an object that another
  * deployment's store references looks unreferenced from this one. So before its first run a
  * collector claims the prefix for its store's cluster id, and refuses to run on a prefix another
@@ -46,14 +49,22 @@
  * sees a key out of order drops the cursor and never resumes on that store again. Only an
  * in-process cursor: a new collector (a cold Lambda) starts from the beginning.
  *
- * Cost per run: ⌈objects / 1,000⌉ LISTs; per object older than the grace, 1–2 ranged GETs and
- * one segmentReferenced (SQLite: an index lookup; DynamoDB: docs/dynamodb-tables.md §3 — cheap
- * for a young committed segment, the partitions' whole index for an unreferenced one); per
- * 1,000 orphans one DeleteObjects. Referenced segments are checked again on every run.
+ * Cost per run: ⌈objects / 1,000⌉ LISTs; per object older than the grace, one receipt read
+ * and, with a receipt, one findChunks per partition until one is found (DynamoDB: about 1 RCU
+ * each), without one, 1–2 ranged GETs and one segmentReferenced (SQLite: an index lookup;
+ * DynamoDB: docs/dynamodb-tables.md §3 — the partitions' whole index for an unreferenced
+ * object); per 1,000 orphans one DeleteObjects. Referenced segments are checked again on every
+ * pass (docs/segment-reclamation.md proposes how not to).
  */
 import { type Logger, silentLogger } from "../../logger.ts";
 import { ObjectNotFoundError } from "../../storage/errors.ts";
-import type { MetadataStore, ObjectInfo, ObjectStore, PartitionKey } from "../../storage/ports.ts";
+import type {
+  MetadataStore,
+  ObjectInfo,
+  ObjectStore,
+  PartitionKey,
+  SegmentReceiptChunk,
+} from "../../storage/ports.ts";
 import { clusterIdOf } from "../cluster-id.ts";
 import {
   OrphanGcMetrics,
@@ -156,6 +167,8 @@ export class OrphanSegmentCollector {
       pendingDeletes = [];
       if (keys.length === 0 || dryRun) return;
       try {
+        // Receipts first: an object left without one is searched for, never misjudged.
+        await this.metadataStore.deleteSegmentReceipts(keys);
         await this.objectStore.deleteMany(keys);
         report.deleted += keys.length;
       } catch (err) {
@@ -266,6 +279,12 @@ export class OrphanSegmentCollector {
       if (nowMs - firstSeenMs < this.options.graceMs) return "young";
     }
     try {
+      const receipt = (await this.metadataStore.getSegmentReceipts([key])).get(key);
+      if (receipt !== undefined) {
+        this.metrics.receiptChecks++;
+        const live = await receiptChunksIndexed(this.metadataStore, key, receipt);
+        return live ? "referenced" : "orphans";
+      }
       this.metrics.footerReads++;
       const footer = await readSegmentFooter(this.objectStore, key, info.sizeBytes);
       this.metrics.referenceChecks++;
@@ -293,6 +312,22 @@ export async function collectOrphanSegments(
   options: OrphanGcOptions = {},
 ): Promise<OrphanGcReport> {
   return new OrphanSegmentCollector(deps, options).run();
+}
+
+/**
+ * Whether a chunk the receipt names is still in the index: the chunk holding its last offset
+ * must be that chunk, in this object. One lookup per partition, stopping at the first found.
+ */
+async function receiptChunksIndexed(
+  store: MetadataStore,
+  segmentKey: string,
+  receipt: readonly SegmentReceiptChunk[],
+): Promise<boolean> {
+  for (const chunk of receipt) {
+    const [found] = await store.findChunks(chunk, chunk.lastOffset, 1);
+    if (found?.segmentKey === segmentKey && found.lastOffset === chunk.lastOffset) return true;
+  }
+  return false;
 }
 
 function partitionsOf(footer: { chunks: readonly PartitionKey[] }): PartitionKey[] {

@@ -24,6 +24,12 @@ import {
   newSegmentKey,
   type SegmentChunk,
 } from "./segment-format.ts";
+import {
+  newReceiptDraft,
+  noteCommitted,
+  type ReceiptDraft,
+  writeSegmentReceipt,
+} from "./segment-receipt.ts";
 import { type CrashHook, testCrashHook } from "./test-crash.ts";
 
 /** Told about every successful partition commit, before the callers are answered. */
@@ -167,13 +173,18 @@ export class SegmentFlusher {
       if (g.predecessor === undefined || (await g.predecessor)) live.push(g);
       else this.failGroups([g], "an earlier append to this partition failed; retry in order");
     }
-    if (live.length > 0) await this.commit(segmentKey, live, deadline);
+    if (live.length === 0) return;
+    const receipt = newReceiptDraft();
+    await this.commit(segmentKey, live, deadline, receipt);
+    // Every caller has its answer by now: the receipt costs the flush slot a write, not latency.
+    await writeSegmentReceipt(this.metadataStore, this.metrics, segmentKey, receipt);
   }
 
   private async commit(
     segmentKey: string,
     groups: Group[],
     deadline: CommitDeadline,
+    receipt: ReceiptDraft,
   ): Promise<void> {
     let todo = groups;
     let heads: PartitionHead[];
@@ -238,6 +249,8 @@ export class SegmentFlusher {
         outcomes = await this.metadataStore.commitPartitions(toCommit.map((p) => p.commit!));
         this.crashAt("after-commit");
       } catch (err) {
+        // Any of these partitions may have committed: no receipt may claim to name them all.
+        receipt.inDoubt = true;
         this.metrics.commitFailures++;
         this.failGroups(
           toCommit.map((p) => p.group),
@@ -252,6 +265,7 @@ export class SegmentFlusher {
         const p = toCommit[i];
         if (outcome.ok) {
           this.remember(p.group.pk, p.commit!.head);
+          noteCommitted(receipt, p.commit!.chunks);
           this.committed(p, segmentKey);
         } else {
           this.metrics.commitConflicts++;
