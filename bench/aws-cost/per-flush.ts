@@ -112,6 +112,7 @@ export async function measureFlushPoint(
         keys.map((k, i) => front.log.append(k, batches[i].records, batches[i].batches)),
       );
       const wallMs = performance.now() - t0;
+      await front.log.receiptsWritten(); // part of the flush's cost, written after its answers
       const bad = outcomes.find((o) => o.errorCode !== ErrorCode.NONE);
       if (bad)
         throw new Error(

@@ -125,6 +125,7 @@ export async function measurePerGib(stack: AwsStack, settings: GibSettings): Pro
     await Promise.all(inFlight);
     if (failure !== undefined) throw failure;
     const wallSec = (performance.now() - t0) / 1000;
+    await writer.log.receiptsWritten();
     const counters = countersDelta(c0, writer.counters.snapshot());
     const meter = meterDelta(m0, writer.meter.snapshot());
     checkAttribution("per-GiB write", meter, counters);

@@ -130,6 +130,7 @@ describe("orphan segment collection on S3 + DynamoDB", () => {
       );
       expect(committed.size).toBe(10);
       await metadataStore.deleteTopic("doomed");
+      await writer.receiptsWritten(); // appends do not wait for them; the counts below do
       const all = await segments();
       expect(all).toHaveLength(12);
       const orphans = all.filter((k) => !committed.has(k));

@@ -209,6 +209,14 @@ export class LogService {
   }
 
   /**
+   * Settles once the segment receipts of the flushes done so far are written (./segment-receipt.ts):
+   * appends do not wait for them, a count of what a flush cost does.
+   */
+  receiptsWritten(): Promise<void> {
+    return this.writer.receiptsWritten();
+  }
+
+  /**
    * Current heads, in the order of `keys`. Calls made in the same tick share one getHeads
    * (a Fetch over many partitions reads their heads with one metadata request).
    */

@@ -109,6 +109,8 @@ export class SegmentFlusher {
    * checked by a condition, so those are planned again on a fresh read before anyone hears.
    */
   private readonly knownHeads = new Map<string, PartitionHead>();
+  /** Segment receipts being written (./segment-receipt.ts). */
+  private readonly receiptWrites = new Set<Promise<void>>();
 
   constructor(deps: SegmentFlusherDeps) {
     this.objectStore = deps.objectStore;
@@ -176,8 +178,15 @@ export class SegmentFlusher {
     if (live.length === 0) return;
     const receipt = newReceiptDraft();
     await this.commit(segmentKey, live, deadline, receipt);
-    // Every caller has its answer by now: the receipt costs the flush slot a write, not latency.
-    await writeSegmentReceipt(this.metadataStore, this.metrics, segmentKey, receipt);
+    // Every caller has its answer by now; neither they nor the next flush wait for the receipt.
+    const write = writeSegmentReceipt(this.metadataStore, this.metrics, segmentKey, receipt);
+    this.receiptWrites.add(write);
+    void write.finally(() => this.receiptWrites.delete(write));
+  }
+
+  /** Settles once every receipt write started so far is over (they never reject). */
+  async receiptsWritten(): Promise<void> {
+    await Promise.all(this.receiptWrites);
   }
 
   private async commit(

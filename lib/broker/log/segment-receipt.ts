@@ -9,7 +9,8 @@
  * settled, and not at all when a commit call failed without an outcome (a timeout or reset:
  * any of its partitions may have committed). A crash before the receipt, a failed receipt write
  * or an outcome in doubt leave the object without one, and the collector falls back to the
- * search for it. Answers to producers never wait for it.
+ * search for it. Neither the producers' answers nor the next flush wait for it; closing the
+ * writer does.
  */
 import type { ChunkEntry, MetadataStore, SegmentReceiptChunk } from "../../storage/ports.ts";
 import type { LogMetrics } from "./metrics.ts";

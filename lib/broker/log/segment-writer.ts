@@ -132,6 +132,11 @@ export class SegmentWriter {
     });
   }
 
+  /** Settles once the segment receipts of flushes done so far are written (or given up). */
+  receiptsWritten(): Promise<void> {
+    return this.flusher.receiptsWritten();
+  }
+
   /** Flushes everything buffered and waits for all flushes; later appends are refused. */
   async close(): Promise<void> {
     this.closing = true;
@@ -144,6 +149,7 @@ export class SegmentWriter {
     }
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    await this.flusher.receiptsWritten();
   }
 
   private waitForSpace(bytes: number): Promise<void> {

@@ -49,7 +49,10 @@ async function setup(wrap: (m: MetadataStore) => MetadataStore = (m) => m) {
     writer,
     metadataStore,
     segments: () => listKeys(s.objectStore, "segments/"),
-    receiptOf: async (key: string) => (await s.metadataStore.getSegmentReceipts([key])).get(key),
+    receiptOf: async (key: string) => {
+      await writer.receiptsWritten(); // appends do not wait for them
+      return (await s.metadataStore.getSegmentReceipts([key])).get(key);
+    },
     collector: () =>
       new OrphanSegmentCollector({
         objectStore: s.objectStore,
@@ -131,6 +134,7 @@ describe("segment receipts", () => {
       [b, await batch({ values: ["b"] })],
     ]);
     const [seg] = await t.segments();
+    await t.writer.receiptsWritten();
     const collector = t.collector();
     expect(await collector.run()).toMatchObject({ referenced: 1, deleted: 0 });
     expect(collector.metrics).toMatchObject({ receiptChecks: 1, footerReads: 0 });
@@ -149,6 +153,7 @@ describe("segment receipts", () => {
     const key = newKey();
     await appendAll(t.writer, [[key, await batch({ values: ["x"] })]]);
     const [seg] = await t.segments();
+    await t.writer.receiptsWritten();
     await t.stores.metadataStore.deleteSegmentReceipts([seg]); // as if the flusher died first
     const collector = t.collector();
     expect(await collector.run()).toMatchObject({ referenced: 1, deleted: 0 });
