@@ -4,6 +4,7 @@
  * partition's failure is data here; the run goes on).
  */
 import type { OrphanGcReport } from "./log/orphan-gc.ts";
+import type { ReleasedReport } from "./log/released-segments.ts";
 
 export interface PartitionAdvance {
   topic: string;
@@ -37,8 +38,10 @@ export interface MaintenanceReport {
   chunksExpired: number;
   /** Index entries deleted below log starts (left by DeleteRecords or an earlier failure). */
   chunksDropped: number;
-  /** Segment objects the orphan collector deleted. */
+  /** Segment objects the orphan collector deleted (released ones and the pass's). */
   segmentsDeleted: number;
+  /** What became of the segment objects retention released this run (judged by receipt). */
+  releasedGc?: ReleasedReport;
   orphanGc?: OrphanGcReport;
   /** Why the collector did not run: switched off, or too little time left. */
   orphanGcSkipped?: "disabled" | "deadline";
@@ -87,7 +90,7 @@ export function reportMetrics(report: MaintenanceReport): Record<string, number>
     ChunksExpired: report.chunksExpired,
     ChunksDropped: report.chunksDropped,
     SegmentsDeleted: report.segmentsDeleted,
-    OrphanSegmentsFailed: report.orphanGc?.failed ?? 0,
+    OrphanSegmentsFailed: (report.orphanGc?.failed ?? 0) + (report.releasedGc?.failed ?? 0),
     Errors: report.errorCount,
     Incomplete: report.complete ? 0 : 1,
     DurationMs: report.tookMs,

@@ -104,6 +104,8 @@ export class MaintenanceRunner {
 
     let next = 0;
     let cutShort = false;
+    /** Segment objects retention released this run: the collector's candidates. */
+    const released = new Set<string>();
     const worker = async (): Promise<void> => {
       while (next < targets.length && !expired()) {
         const { topic, partition } = targets[next++];
@@ -121,6 +123,7 @@ export class MaintenanceRunner {
           report.partitionsExamined++;
           report.chunksExpired += r.chunksExpired;
           report.chunksDropped += r.chunksDropped;
+          for (const key of r.releasedSegments) released.add(key);
           if (r.newLogStartOffset > r.logStartOffset) {
             report.partitionsAdvanced++;
             if (report.advanced.length < MAX_REPORTED_ADVANCES) {
@@ -145,6 +148,15 @@ export class MaintenanceRunner {
     const finished = next >= targets.length;
     this.cursor = finished ? undefined : cursorOf(targets[next]);
 
+    if (this.config.orphanGc && released.size > 0) {
+      try {
+        // By receipt, before the pass: the bytes go with the run that expired them.
+        report.releasedGc = await this.collector.collectReleased([...released]);
+        report.segmentsDeleted += report.releasedGc.deleted;
+      } catch (err) {
+        fail({ stage: "orphan-gc", message: messageOf(err) });
+      }
+    }
     let gcComplete = false;
     if (!this.config.orphanGc) {
       report.orphanGcSkipped = "disabled";
@@ -154,7 +166,7 @@ export class MaintenanceRunner {
       try {
         // Stopped by the deadline, it goes on from there next run (orphan-gc.ts).
         report.orphanGc = await this.collector.run({ deadlineAtMs });
-        report.segmentsDeleted = report.orphanGc.deleted;
+        report.segmentsDeleted += report.orphanGc.deleted;
         gcComplete = report.orphanGc.complete;
       } catch (err) {
         fail({ stage: "orphan-gc", message: messageOf(err) });

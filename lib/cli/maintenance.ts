@@ -51,7 +51,8 @@ export async function runMaintenance(values: Options): Promise<number> {
     } else {
       printReport(report, backend.where);
     }
-    return report.errorCount > 0 || (report.orphanGc?.failed ?? 0) > 0 ? 1 : 0;
+    const failed = (report.orphanGc?.failed ?? 0) + (report.releasedGc?.failed ?? 0);
+    return report.errorCount > 0 || failed > 0 ? 1 : 0;
   } finally {
     await log.close();
     await backend.close();
@@ -67,9 +68,17 @@ function printReport(r: MaintenanceReport, where: string): void {
   for (const a of r.advanced) {
     console.log(`  ${a.topic}-${a.partition}: log start ${a.fromOffset} → ${a.toOffset}`);
   }
+  if (r.releasedGc) {
+    const g = r.releasedGc;
+    console.log(
+      `Released segments: ${g.candidates} released by retention, ${g.deleted} deleted, ` +
+        `${g.referenced} still referenced, ${g.withoutReceipt} left to the pass (no receipt), ` +
+        `${g.failed} failed.`,
+    );
+  }
   if (r.orphanGc) {
     console.log(
-      `Orphan segments: ${r.orphanGc.scanned} scanned, ${r.segmentsDeleted} deleted, ` +
+      `Orphan segments: ${r.orphanGc.scanned} scanned, ${r.orphanGc.deleted} deleted, ` +
         `${r.orphanGc.young} younger than the grace, ${r.orphanGc.failed} failed.`,
     );
   } else {

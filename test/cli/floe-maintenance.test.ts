@@ -81,7 +81,7 @@ describe("floe dev maintenance loop", () => {
 });
 
 describe("floe maintenance", () => {
-  it("runs one pass over --data-dir: retention.bytes, then the orphaned segments after the grace", async () => {
+  it("runs one pass over --data-dir: retention.bytes, the segments it released go at once", async () => {
     const { floe, client } = await start(["--maintenance-interval-ms", "0"]);
     const batch = records("sized", Date.now());
     const batchBytes = (await buildRecordBatch({ records: batch })).length;
@@ -102,16 +102,20 @@ describe("floe maintenance", () => {
       partitionsExamined: 1,
       partitionsAdvanced: 1,
       chunksExpired: 2,
-      segmentsDeleted: 0,
+      // Released by retention and judged by their receipts: no grace to wait for.
+      segmentsDeleted: 2,
+      releasedGc: { candidates: 2, deleted: 2 },
       advanced: [{ topic: "sized", partition: 0, fromOffset: "0", toOffset: "4" }],
     });
     expect(await listOffset(client, "sized", 0, -2n)).toBe(4n);
+    expect(segmentFilesIn(floe.dataDir)).toEqual([...byBatch[2], ...byBatch[3]].sort());
 
+    // Past the grace, the pass judges what is left, and keeps it.
     ageSegmentFiles(floe.dataDir, 2 * 60 * 60_000);
     const second = floeCli(["maintenance", "--data-dir", floe.dataDir]);
     expect(second.status).toBe(0);
     expect(second.stdout).toContain("Examined 1 of 1 partitions in 1 topics");
-    expect(second.stdout).toContain("2 deleted");
+    expect(second.stdout).toContain("Orphan segments: 2 scanned, 0 deleted");
     expect(segmentFilesIn(floe.dataDir)).toEqual([...byBatch[2], ...byBatch[3]].sort());
   });
 

@@ -58,13 +58,7 @@
  */
 import { type Logger, silentLogger } from "../../logger.ts";
 import { ObjectNotFoundError } from "../../storage/errors.ts";
-import type {
-  MetadataStore,
-  ObjectInfo,
-  ObjectStore,
-  PartitionKey,
-  SegmentReceiptChunk,
-} from "../../storage/ports.ts";
+import type { MetadataStore, ObjectInfo, ObjectStore, PartitionKey } from "../../storage/ports.ts";
 import { clusterIdOf } from "../cluster-id.ts";
 import {
   OrphanGcMetrics,
@@ -74,7 +68,9 @@ import {
   resolveOrphanGcOptions,
 } from "./orphan-gc-config.ts";
 import { claimSegmentPrefix } from "./prefix-owner.ts";
+import { collectReleasedSegments, type ReleasedReport } from "./released-segments.ts";
 import { readSegmentFooter, SegmentFormatError } from "./segment-format.ts";
+import { receiptChunksIndexed } from "./segment-receipt.ts";
 
 export {
   DEFAULT_ORPHAN_GRACE_MS,
@@ -252,6 +248,31 @@ export class OrphanSegmentCollector {
     return report;
   }
 
+  /**
+   * Judges the segment objects retention just released by their receipts and deletes those no
+   * index entry names any more (./released-segments.ts); the passes handle the rest.
+   */
+  async collectReleased(
+    segmentKeys: readonly string[],
+    overrides: { dryRun?: boolean } = {},
+  ): Promise<ReleasedReport> {
+    const dryRun = overrides.dryRun ?? this.options.dryRun;
+    await this.ensurePrefixIsOurs(dryRun);
+    const report = await collectReleasedSegments(
+      {
+        objectStore: this.objectStore,
+        metadataStore: this.metadataStore,
+        prefix: this.options.segmentKeyPrefix,
+        concurrency: this.options.concurrency,
+        dryRun,
+      },
+      segmentKeys,
+    );
+    this.metrics.receiptChecks += report.judged;
+    this.metrics.deleted += report.deleted;
+    return report;
+  }
+
   /** Throws SegmentPrefixOwnedError (deleting nothing) when the prefix is another cluster's. */
   private async ensurePrefixIsOurs(dryRun: boolean): Promise<void> {
     if (this.prefixClaimed || (dryRun && this.prefixChecked)) return;
@@ -312,22 +333,6 @@ export async function collectOrphanSegments(
   options: OrphanGcOptions = {},
 ): Promise<OrphanGcReport> {
   return new OrphanSegmentCollector(deps, options).run();
-}
-
-/**
- * Whether a chunk the receipt names is still in the index: the chunk holding its last offset
- * must be that chunk, in this object. One lookup per partition, stopping at the first found.
- */
-async function receiptChunksIndexed(
-  store: MetadataStore,
-  segmentKey: string,
-  receipt: readonly SegmentReceiptChunk[],
-): Promise<boolean> {
-  for (const chunk of receipt) {
-    const [found] = await store.findChunks(chunk, chunk.lastOffset, 1);
-    if (found?.segmentKey === segmentKey && found.lastOffset === chunk.lastOffset) return true;
-  }
-  return false;
 }
 
 function partitionsOf(footer: { chunks: readonly PartitionKey[] }): PartitionKey[] {

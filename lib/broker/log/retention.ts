@@ -48,6 +48,12 @@ export interface PartitionRetentionResult {
   chunksDropped: number;
   /** Whether every entry the rules needed was read (false: cut by the deadline). */
   complete: boolean;
+  /**
+   * Segment objects of the chunks this call read that are now wholly below the log start: the
+   * orphan collector's candidates (./orphan-gc.ts judgeReleased), which it may delete once no
+   * other partition's chunk in them is indexed.
+   */
+  releasedSegments: string[];
 }
 
 /**
@@ -84,6 +90,7 @@ export async function applyRetention(
     chunksExpired: 0,
     chunksDropped: 0,
     complete: true,
+    releasedSegments: [],
   };
   if (head.version === 0) return result;
   const { logStartOffset, nextOffset: highWatermark } = head;
@@ -144,5 +151,8 @@ export async function applyRetention(
   result.newLogStartOffset = moved.lowWatermark;
   // A concurrent DeleteRecords may have gone further first: then it, not retention, removed them.
   if (moved.lowWatermark === plan.newLogStartOffset) result.chunksExpired = plan.chunksExpired;
+  const released = new Set<string>();
+  for (const c of chunks) if (c.lastOffset < moved.lowWatermark) released.add(c.segmentKey);
+  result.releasedSegments = [...released];
   return result;
 }

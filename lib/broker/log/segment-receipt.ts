@@ -58,3 +58,19 @@ export async function writeSegmentReceipt(
     metrics.segmentReceiptFailures++;
   }
 }
+
+/**
+ * Whether a chunk the receipt names is still in the index: the chunk holding its last offset
+ * must be that chunk, in this object. One lookup per partition, stopping at the first found.
+ */
+export async function receiptChunksIndexed(
+  store: MetadataStore,
+  segmentKey: string,
+  receipt: readonly SegmentReceiptChunk[],
+): Promise<boolean> {
+  for (const chunk of receipt) {
+    const [found] = await store.findChunks(chunk, chunk.lastOffset, 1);
+    if (found?.segmentKey === segmentKey && found.lastOffset === chunk.lastOffset) return true;
+  }
+  return false;
+}

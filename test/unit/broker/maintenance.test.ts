@@ -134,7 +134,7 @@ async function readAll(env: Env, topic: string, from: bigint, partition = 0) {
 }
 
 describe("retention.ms", () => {
-  it("moves the log start to the first chunk with a recent record, then the grace frees the old objects", async () => {
+  it("moves the log start to the first chunk with a recent record, and frees the objects it released at once", async () => {
     const env = await start();
     await createTopic(env.client, "by-time", 1, { "retention.ms": String(DAY_MS) });
     const now = Date.now();
@@ -162,15 +162,18 @@ describe("retention.ms", () => {
       13n,
       14n,
     ]);
-    // Young objects are not judged yet.
-    expect(report.orphanGc?.deleted).toBe(0);
-    expect((await env.segments()).sort()).toEqual(before.map((c) => c.segmentKey).sort());
+    // The released objects go in the same run, judged by their receipts; the pass sees the
+    // rest as young.
+    expect(report.releasedGc).toMatchObject({ candidates: 3, judged: 3, deleted: 3 });
+    expect(report.orphanGc).toMatchObject({ deleted: 0, young: 2 });
+    expect(report.segmentsDeleted).toBe(3);
 
-    // Past the grace: only the objects that held nothing but deleted records go.
+    // Past the grace, the pass keeps the live ones: only objects that held nothing but deleted
+    // records went.
     const later = env.runner({ aheadMs: PAST_GRACE_MS }).runner;
     const second = await later.run({ deadlineMs: 60_000 });
     expect(second.advanced).toEqual([]);
-    expect(second.segmentsDeleted).toBe(3);
+    expect(second.segmentsDeleted).toBe(0);
     expect((await env.segments()).sort()).toEqual(
       before
         .slice(3)
@@ -229,9 +232,10 @@ describe("retention.bytes", () => {
     expect(await earliest(env, "one-byte-short")).toBe(6n);
     expect(await fetchError(env, "by-size", 8n)).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
     expect(report.chunksExpired).toBe(3 + 2);
+    expect(report.segmentsDeleted).toBe(3 + 2); // released, judged by receipt, gone
 
     const later = await env.runner({ aheadMs: PAST_GRACE_MS }).runner.run({ deadlineMs: 60_000 });
-    expect(later.segmentsDeleted).toBe(3 + 2);
+    expect(later.segmentsDeleted).toBe(0);
     const left = await env.segments();
     for (const c of before.slice(3)) expect(left).toContain(c.segmentKey);
     for (const c of before.slice(0, 3)) expect(left).not.toContain(c.segmentKey);
