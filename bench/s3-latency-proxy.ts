@@ -10,14 +10,7 @@
  * `get`. The delay is added before the request is forwarded (time to first byte); bodies are
  * not throttled. The model can be switched while the proxy runs.
  */
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
-import type { Socket } from "node:net";
+import { httpForwarder, listenLoopback } from "../test/helpers/http-forward.ts";
 
 export interface OpLatency {
   p50Ms: number;
@@ -75,57 +68,21 @@ export interface LatencyProxy {
 }
 
 export async function startLatencyProxy(upstream: string): Promise<LatencyProxy> {
-  const up = new URL(upstream);
-  const agent = new Agent({ keepAlive: true });
-  const sockets = new Set<Socket>();
+  const upstreamForwarder = httpForwarder(upstream, "latency proxy");
   const delaysMs = { put: [] as number[], get: [] as number[] };
   let model: S3LatencyModel | null = null;
 
-  const forward = (req: IncomingMessage, res: ServerResponse): void => {
-    const headers = { ...req.headers };
-    for (const h of ["connection", "keep-alive", "expect", "proxy-connection"]) delete headers[h];
-    const out = httpRequest(
-      { host: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent },
-      (upRes) => {
-        const h = { ...upRes.headers };
-        for (const k of ["connection", "keep-alive", "transfer-encoding"]) delete h[k];
-        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, h);
-        upRes.pipe(res);
-      },
-    );
-    res.once("close", () => {
-      if (!res.writableFinished) out.destroy();
-    });
-    out.on("error", (err) => {
-      if (res.destroyed) return;
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`latency proxy: upstream error: ${err.message}`);
-    });
-    req.pipe(out);
-  };
-
-  const server = createServer((req, res) => {
-    if (model === null) return forward(req, res);
+  const server = await listenLoopback("latency proxy", (req, res) => {
+    if (model === null) return upstreamForwarder.forward(req, res);
     const read = isRead(req.method ?? "");
     const delay = sampleDelayMs(read ? model.get : model.put);
     (read ? delaysMs.get : delaysMs.put).push(delay);
     // Hold the body back while waiting: paused, it stays in the socket buffer.
     req.pause();
-    setTimeout(() => forward(req, res), delay);
+    setTimeout(() => upstreamForwarder.forward(req, res), delay);
   });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  server.on("clientError", (_err, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  if (typeof address !== "object" || address === null) throw new Error("latency proxy: no address");
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: server.endpoint,
     setModel(m) {
       model = m;
     },
@@ -135,9 +92,8 @@ export async function startLatencyProxy(upstream: string): Promise<LatencyProxy>
       delaysMs.get.length = 0;
     },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      agent.destroy();
+      const closed = server.close();
+      upstreamForwarder.destroy();
       await closed;
     },
   };

@@ -24,15 +24,8 @@
  * emulators (they do not check signatures), not for real AWS.
  */
 import { randomBytes } from "node:crypto";
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
-import type { Socket } from "node:net";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import { httpForwarder, listenLoopback } from "./http-forward.ts";
 
 export type FaultAction =
   | {
@@ -153,8 +146,8 @@ export async function startFaultProxy(
   if (upstreamUrl.protocol !== "http:")
     throw new Error(`fault proxy: upstream must be http://, got ${upstream}`);
   const random = options.random ?? Math.random;
-  const agent = new Agent({ keepAlive: true });
-  const sockets = new Set<Socket>();
+  const upstreamForwarder = httpForwarder(upstream, "fault proxy");
+  const forward = upstreamForwarder.forward;
   let rules: ActiveRule[] = [];
   const log: LogEntry[] = [];
 
@@ -170,46 +163,7 @@ export async function startFaultProxy(
     return undefined;
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, resetAfter: boolean): void => {
-    const headers = { ...req.headers };
-    for (const h of ["connection", "keep-alive", "expect", "proxy-connection"]) delete headers[h];
-    const up = httpRequest(
-      {
-        host: upstreamUrl.hostname,
-        port: upstreamUrl.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent,
-      },
-      (upRes) => {
-        if (resetAfter) {
-          // Let the upstream finish (the request has taken effect), then cut the client off.
-          upRes.resume();
-          upRes.once("end", () => req.socket.resetAndDestroy());
-          return;
-        }
-        const out = { ...upRes.headers };
-        for (const h of ["connection", "keep-alive", "transfer-encoding"]) delete out[h];
-        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
-        upRes.pipe(res);
-      },
-    );
-    if (!resetAfter) {
-      // The client gave up (timeout, reset): stop the upstream exchange as well.
-      res.once("close", () => {
-        if (!res.writableFinished) up.destroy();
-      });
-    }
-    up.on("error", (err) => {
-      if (res.destroyed) return;
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`fault proxy: upstream error: ${err.message}`);
-    });
-    req.pipe(up);
-  };
-
-  const server = createServer((req, res) => {
+  const server = await listenLoopback("fault proxy", (req, res) => {
     const target = headerValue(req.headers["x-amz-target"]);
     const info: ProxiedRequest = {
       method: req.method ?? "",
@@ -220,10 +174,10 @@ export async function startFaultProxy(
     const active = choose(info);
     const action = active?.rule.action;
     log.push({ method: info.method, url: info.url, target, fault: action?.kind });
-    if (action === undefined) return forward(req, res, false);
+    if (action === undefined) return forward(req, res);
     switch (action.kind) {
       case "latency":
-        setTimeout(() => forward(req, res, false), action.delayMs);
+        setTimeout(() => forward(req, res), action.delayMs);
         return;
       case "hang":
         req.resume(); // take the body, never answer
@@ -238,20 +192,8 @@ export async function startFaultProxy(
         return afterBody(req, () => sendDynamoError(res, action));
     }
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  server.on("clientError", (_err, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  if (typeof address !== "object" || address === null) throw new Error("fault proxy: no address");
-
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: server.endpoint,
     log,
     inject(rule) {
       if (rule.fraction !== undefined && !(rule.fraction >= 0 && rule.fraction <= 1)) {
@@ -281,9 +223,8 @@ export async function startFaultProxy(
     },
     async close() {
       rules = [];
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      agent.destroy();
+      const closed = server.close();
+      upstreamForwarder.destroy();
       await closed;
     },
   };
