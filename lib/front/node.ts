@@ -64,7 +64,7 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
   // Appends claim the segment prefix anyway; a front claims it first, so that a prefix another
   // cluster owns stops it here rather than failing every produce (lib/broker/log/prefix-owner.ts).
   try {
-    await log.claimSegmentPrefix();
+    await log.claimSegmentPrefix(clusterId);
   } catch (err) {
     await log.close();
     throw err;

@@ -153,12 +153,12 @@ export class LogService {
   /**
    * Claims the segment key prefix for the metadata store's cluster (./prefix-owner.ts), once:
    * no segment goes under a prefix another cluster owns, whose collector would delete it. The
-   * first append waits for it; a front calls it as it starts, to fail at once. A claim that
-   * failed is tried again by the next call.
+   * first append waits for it; a front calls it as it starts, to fail at once, passing the
+   * cluster id it already holds. A claim that failed is tried again by the next call.
    */
-  claimSegmentPrefix(): Promise<void> {
+  claimSegmentPrefix(knownClusterId?: string): Promise<void> {
     this.prefixClaim ??= (async () => {
-      const clusterId = await clusterIdOf(this.metadataStore);
+      const clusterId = knownClusterId ?? (await clusterIdOf(this.metadataStore));
       await claimSegmentPrefix(this.objectStore, this.config.segmentKeyPrefix, clusterId);
       this.prefixClaimed = true;
     })().catch((err: unknown) => {
