@@ -148,7 +148,8 @@ export class MaintenanceRunner {
     const finished = next >= targets.length;
     this.cursor = finished ? undefined : cursorOf(targets[next]);
 
-    if (this.config.orphanGc && released.size > 0) {
+    // Past the deadline they are left to the passes, which find every unreferenced object.
+    if (this.config.orphanGc && released.size > 0 && !expired()) {
       try {
         // By receipt, before the pass: the bytes go with the run that expired them.
         report.releasedGc = await this.collector.collectReleased([...released]);
