@@ -5,6 +5,10 @@
  * warm; one front per group keeps the group's requests on one cache. Every front computes the
  * same answer from the same list of live fronts (ascending node ids): a stable hash, with a
  * topic's partitions spread round-robin from a per-topic starting point.
+ *
+ * Where the store commits a shard of consecutive partitions at one point (the DynamoDB shard
+ * layout: MetadataStore.partitionsPerShard), the unit spread round-robin is the shard, not the
+ * partition: writers of one shard on different fronts would contend for its every commit.
  */
 import type { NodeEndpoint } from "./context.ts";
 
@@ -24,11 +28,12 @@ export function stableHash(text: string): number {
   return h >>> 0;
 }
 
-export function hashRouting(nodes: () => readonly NodeEndpoint[]): Routing {
+export function hashRouting(nodes: () => readonly NodeEndpoint[], partitionsPerShard = 1): Routing {
   return {
     partitionLeader(topicId, partition) {
       const live = nodes();
-      return live[(stableHash(topicId) + partition) % live.length].nodeId;
+      const unit = Math.floor(partition / partitionsPerShard);
+      return live[(stableHash(topicId) + unit) % live.length].nodeId;
     },
     coordinator(key) {
       const live = nodes();

@@ -13,6 +13,8 @@
  *   FLOE_DYNAMODB_TABLE                            metadata table (default "floe-metadata")
  *   FLOE_S3_FORCE_PATH_STYLE                       "true" for emulators; default true whenever
  *                                                  an S3 endpoint is set
+ *   FLOE_DYNAMODB_LAYOUT                           "shard" (default) or "partition": how partition
+ *                                                  logs are laid out (docs/dynamodb-tables.md)
  *
  * Validated once here; adapters receive the frozen object and never read process.env.
  */
@@ -23,7 +25,16 @@ export const AWS_ENV_KEYS = Object.freeze({
   bucket: "FLOE_S3_BUCKET",
   table: "FLOE_DYNAMODB_TABLE",
   s3ForcePathStyle: "FLOE_S3_FORCE_PATH_STYLE",
+  logLayout: "FLOE_DYNAMODB_LAYOUT",
 });
+
+/**
+ * How the DynamoDB store lays out partition logs (lib/storage/dynamodb/log-layout.ts): commit
+ * records per shard of 32 partitions, or a head item per partition.
+ */
+export type LogLayoutName = "shard" | "partition";
+export const LOG_LAYOUTS: readonly LogLayoutName[] = Object.freeze(["shard", "partition"]);
+export const DEFAULT_LOG_LAYOUT: LogLayoutName = "shard";
 
 /** The metadata table's name when FLOE_DYNAMODB_TABLE is not set. */
 export const DEFAULT_TABLE_NAME = "floe-metadata";
@@ -44,6 +55,7 @@ export interface AwsConfig {
   readonly s3ForcePathStyle: boolean;
   readonly bucket: string;
   readonly table: string;
+  readonly logLayout: LogLayoutName;
 }
 
 export function awsConfigFromEnv(env: Readonly<Record<string, string | undefined>>): AwsConfig {
@@ -88,6 +100,12 @@ export function awsConfigFromEnv(env: Readonly<Record<string, string | undefined
   }
   const s3ForcePathStyle =
     pathStyle === undefined ? s3Endpoint !== undefined : pathStyle === "true";
+  const layout = get(AWS_ENV_KEYS.logLayout) ?? DEFAULT_LOG_LAYOUT;
+  if (!(LOG_LAYOUTS as readonly string[]).includes(layout)) {
+    throw new ConfigError(
+      `FLOE_DYNAMODB_LAYOUT: expected ${LOG_LAYOUTS.join(" or ")}, got ${JSON.stringify(layout)}`,
+    );
+  }
   return Object.freeze({
     region,
     s3Endpoint,
@@ -96,6 +114,7 @@ export function awsConfigFromEnv(env: Readonly<Record<string, string | undefined
     s3ForcePathStyle,
     bucket,
     table,
+    logLayout: layout as LogLayoutName,
   });
 }
 

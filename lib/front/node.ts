@@ -102,7 +102,7 @@ export async function startFront(deps: FrontDeps): Promise<RunningFront> {
     // A re-registration after a long pause changes the node id; `self` follows it.
     self: () => shared ?? (registry ? { ...endpoint, nodeId: registry.nodeId } : endpoint),
     liveNodes,
-    routing: hashRouting(liveNodes),
+    routing: hashRouting(liveNodes, deps.metadataStore.partitionsPerShard),
     now: Date.now,
   };
   const dispatcher = new Dispatcher(ctx, defaultHandlers(), logger);

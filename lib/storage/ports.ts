@@ -228,6 +228,13 @@ export interface LeaseRecord {
 }
 
 export interface MetadataStore {
+  /**
+   * Partitions (consecutive, of one topic) that share one commit point, e.g. the DynamoDB shard
+   * layout's 32; absent or 1 when every partition has its own. Commits to one shard from
+   * different hosts contend, so routing (lib/broker/routing.ts) sends a shard to one front.
+   */
+  readonly partitionsPerShard?: number;
+
   // -- cluster ---------------------------------------------------------------------------------
   /** Stores `candidate` as the cluster id unless one exists; returns the stored one. */
   ensureClusterId(candidate: string): Promise<string>;

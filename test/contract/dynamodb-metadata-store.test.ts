@@ -1,7 +1,9 @@
 /**
  * The MetadataStore contract (./metadata-store.contract.ts, coordination part included) on the
- * DynamoDB adapter, plus what is specific to it: capacity counters, the cost of a flush commit,
- * index pages, and error translation.
+ * DynamoDB adapter in both log layouts, plus what is specific to it: capacity counters, the cost
+ * of a flush commit, index pages, error translation (./dynamodb-metadata-store.specs.ts, on the
+ * partition layout), and the shard layout's records, snapshots and contention
+ * (./dynamodb-shard-layout.specs.ts).
  *
  * Where it runs:
  *  - by default on AWS DynamoDB Local, started once for this file (test/helpers/emulators/
@@ -20,6 +22,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll } from "vitest";
+import { LOG_LAYOUTS, type LogLayoutName } from "../../lib/config/aws-config.ts";
 import type { DynamoTableConfig } from "../../lib/storage/dynamodb/connection.ts";
 import { DynamoMetadataStore } from "../../lib/storage/dynamodb/metadata-store.ts";
 import { createTable, deleteTable } from "../../lib/storage/dynamodb/table.ts";
@@ -29,6 +32,7 @@ import {
   startDynamoDbLocal,
 } from "../helpers/emulators/dynamodb-local.ts";
 import { dynamoAdapterSpecs } from "./dynamodb-metadata-store.specs.ts";
+import { shardLayoutSpecs } from "./dynamodb-shard-layout.specs.ts";
 import { metadataStoreContract } from "./metadata-store.contract.ts";
 
 let local: DynamoDbLocal | undefined;
@@ -64,14 +68,14 @@ afterAll(async () => {
 });
 
 /** A store on a fresh table; cleanup closes it and drops the table. */
-async function freshStore(): Promise<{
+async function freshStore(layout: LogLayoutName): Promise<{
   store: DynamoMetadataStore;
   table: string;
   cleanup(): Promise<void>;
 }> {
   const table = `floe-test-${randomUUID()}`;
   await createTable(admin, table);
-  const store = await DynamoMetadataStore.open({ config: { ...connection, table } });
+  const store = await DynamoMetadataStore.open({ config: { ...connection, table }, layout });
   return {
     store,
     table,
@@ -82,5 +86,14 @@ async function freshStore(): Promise<{
   };
 }
 
-metadataStoreContract("dynamodb", freshStore);
-dynamoAdapterSpecs(freshStore, () => connection);
+for (const layout of LOG_LAYOUTS) {
+  metadataStoreContract(`dynamodb, ${layout} layout`, () => freshStore(layout));
+}
+dynamoAdapterSpecs(
+  () => freshStore("partition"),
+  () => connection,
+);
+shardLayoutSpecs(
+  () => freshStore("shard"),
+  () => connection,
+);

@@ -1,20 +1,21 @@
 /**
- * The chunk index on DynamoDB: lookups by offset and by timestamp, and deletion below an offset.
- * Entries live in two places (commit.ts): the newest inline in the partition's head item, the
- * older ones in immutable index pages keyed by the last offset they hold.
+ * The chunk index on DynamoDB: lookups by offset and by timestamp, and deletion below an offset,
+ * for both log layouts. Entries live in two places: the newest "inline" (in the partition's
+ * head item, or in the shard layout's snapshot and records: ./shard-log.ts), the older ones in
+ * immutable index pages under the partition's pk, keyed by the last offset they hold.
  *
- * Every lookup reads the head FIRST (strongly consistent), then the pages it needs, and takes
- * from the pages only entries older than the head's first inline entry. Since a page is written
- * before the head that drops its entries, any entry committed before the head read is either
- * inline in that head or in a page that already exists: nothing is missed, nothing is doubled.
- * The common fetch — near the high watermark — is answered by the head alone: one GetItem.
+ * Every lookup reads the head FIRST (strongly consistent, through a HeadReader), then the pages
+ * it needs, and takes from the pages only entries older than the head's first inline entry.
+ * Since a page is written before the head stops listing its entries, any entry committed before
+ * the head read is either inline in that head or in a page that already exists: nothing is
+ * missed, nothing is doubled. The common fetch, near the high watermark, needs no page.
  *
- * Deletion (deleteChunksBelow) raises the head's chunk floor `cf` (a conditional write that
- * leaves the version alone, so no commit is disturbed) and then deletes the pages wholly below
- * the offset. Entries below the floor that still sit inline, or in a page straddling the
- * offset, are hidden by the floor on every read and leave with their page later. The floor is
- * the linearization point: the count returned is the number of entries whose lastOffset lies
- * between the old floor and the new one.
+ * Deletion (deleteChunksBelow) raises the partition's chunk floor, the linearization point
+ * (head attribute `cf` in the partition layout, a floor change recorded in the shard layout),
+ * then deletes the pages wholly below the offset. Entries below the floor that still sit inline,
+ * or in a page straddling the offset, are hidden by the floor on every read and leave with
+ * their page later. The count returned is the number of entries whose lastOffset lies between
+ * the old floor and the new one.
  *
  * Timestamp lookup: the running maximum timestamp is monotonic along the log, so the first page
  * whose last entry reaches the timestamp is found by binary search over offsets, each probe a
@@ -35,6 +36,25 @@ const FLOOR_ATTEMPTS = 10;
 interface Page {
   lastOffset: bigint;
   entries: ChunkEntry[];
+}
+
+/** How a lookup reads a partition's head: the layout's own items and cache. */
+export interface HeadReader {
+  /** The head as of now (strongly consistent), with its inline entries and chunk floor. */
+  read(key: PartitionKey, what: string): Promise<StoredHead>;
+  /** A copy this store holds of the head at `atHead`'s version or a later one, if any. */
+  held(key: PartitionKey, atHead: PartitionHead): StoredHead | undefined;
+}
+
+/** The partition layout's reader: head items, and the cache its commits keep. */
+export function headItemReader(table: DynamoTable, cache: HeadCache): HeadReader {
+  return {
+    read: (key, what) => readHead(table, cache, key, what),
+    held(key, atHead) {
+      const cached = cache.get(key);
+      return cached !== undefined && cached.head.version >= atHead.version ? cached : undefined;
+    },
+  };
 }
 
 /**
@@ -93,7 +113,7 @@ function pageOf(key: PartitionKey, item: Item): Page {
 
 export async function findChunks(
   table: DynamoTable,
-  cache: HeadCache,
+  heads: HeadReader,
   key: PartitionKey,
   fromOffset: bigint,
   limit: number,
@@ -104,14 +124,12 @@ export async function findChunks(
   }
   table.assertOpen("findChunks");
   if (limit === 0) return [];
-  // The head the caller read is in the cache (getHeads put it there) unless something newer
-  // replaced it: either serves, and saves the GetItem a read would otherwise repeat. A cached
-  // head older than the caller's does not: it may lack chunks the caller will ask for.
-  const cached = atHead === undefined ? undefined : cache.get(key);
+  // The head the caller read is held (getHeads cached it) unless something newer replaced it:
+  // either serves, and saves the read a lookup would otherwise repeat. A held head older than
+  // the caller's does not: it may lack chunks the caller will ask for.
   const stored =
-    cached !== undefined && atHead !== undefined && cached.head.version >= atHead.version
-      ? cached
-      : await readHead(table, cache, key, "findChunks");
+    (atHead === undefined ? undefined : heads.held(key, atHead)) ??
+    (await heads.read(key, "findChunks"));
   if (stored.head.version === 0) return [];
   const from = fromOffset > stored.chunkFloor ? fromOffset : stored.chunkFloor;
   const found: ChunkEntry[] = [];
@@ -129,12 +147,12 @@ export async function findChunks(
 
 export async function findChunkByTimestamp(
   table: DynamoTable,
-  cache: HeadCache,
+  heads: HeadReader,
   key: PartitionKey,
   timestampMs: number,
 ): Promise<ChunkEntry | undefined> {
   table.assertOpen("findChunkByTimestamp");
-  const stored = await readHead(table, cache, key, "findChunkByTimestamp");
+  const stored = await heads.read(key, "findChunkByTimestamp");
   if (stored.head.version === 0) return undefined;
   const floor = stored.chunkFloor;
   const inlineHit = stored.inline.find(
@@ -171,6 +189,43 @@ export async function findChunkByTimestamp(
   return pageHit ?? inlineHit;
 }
 
+/**
+ * What raising the floor from `oldFloor` to `offset` removes, as of `stored`: the entries with
+ * lastOffset in [oldFloor, offset), and the pages wholly below `offset` (deletePages).
+ */
+export async function entriesBelow(
+  table: DynamoTable,
+  key: PartitionKey,
+  stored: StoredHead,
+  oldFloor: bigint,
+  offset: bigint,
+): Promise<{ count: number; doomed: bigint[] }> {
+  const inRange = (e: ChunkEntry) => e.lastOffset >= oldFloor && e.lastOffset < offset;
+  let count = stored.inline.filter(inRange).length;
+  const doomed: bigint[] = [];
+  for await (const page of pages(table, key, 0n, pagedBelow(stored), "deleteChunksBelow")) {
+    count += page.entries.filter(inRange).length;
+    if (page.lastOffset >= offset) break; // straddles the offset: stays, hidden by the floor
+    doomed.push(page.lastOffset);
+  }
+  return { count, doomed };
+}
+
+/** Deletes index pages of a partition by the last offsets that key them. */
+export async function deletePages(
+  table: DynamoTable,
+  key: PartitionKey,
+  lastOffsets: readonly bigint[],
+): Promise<void> {
+  await table.batchWrite(
+    lastOffsets.map((lastOffset) => ({
+      delete: { pk: partitionPk(key.topicId, key.partition), sk: pageSk(lastOffset) },
+    })),
+    "deleteChunksBelow",
+  );
+}
+
+/** deleteChunksBelow in the partition layout: the floor is the head item's `cf`. */
 export async function deleteChunksBelow(
   table: DynamoTable,
   cache: HeadCache,
@@ -182,16 +237,7 @@ export async function deleteChunksBelow(
     const stored = await readHead(table, cache, key, "deleteChunksBelow");
     const oldFloor = stored.chunkFloor;
     if (stored.head.version === 0 || offset <= oldFloor) return 0;
-    const inRange = (e: ChunkEntry) => e.lastOffset >= oldFloor && e.lastOffset < offset;
-
-    let count = stored.inline.filter(inRange).length;
-    const doomed: Page[] = [];
-    for await (const page of pages(table, key, 0n, pagedBelow(stored), "deleteChunksBelow")) {
-      count += page.entries.filter(inRange).length;
-      if (page.lastOffset >= offset) break; // straddles the offset: stays, hidden by the floor
-      doomed.push(page);
-    }
-
+    const { count, doomed } = await entriesBelow(table, key, stored, oldFloor, offset);
     const raised = await table.update(
       headKey(key.topicId, key.partition),
       "SET cf = :cf",
@@ -206,12 +252,7 @@ export async function deleteChunksBelow(
       continue; // another deleteChunksBelow moved the floor first: count again from it
     }
     cache.set(key, { ...stored, chunkFloor: offset });
-    await table.batchWrite(
-      doomed.map((page) => ({
-        delete: { pk: partitionPk(key.topicId, key.partition), sk: pageSk(page.lastOffset) },
-      })),
-      "deleteChunksBelow",
-    );
+    await deletePages(table, key, doomed);
     return count;
   }
   throw new StorageUnavailableError(
@@ -220,13 +261,8 @@ export async function deleteChunksBelow(
   );
 }
 
-/** Deletes a partition's head and pages (deleteTopic). */
-export async function deletePartitionData(
-  table: DynamoTable,
-  cache: HeadCache,
-  key: PartitionKey,
-): Promise<void> {
-  const pk = partitionPk(key.topicId, key.partition);
+/** Deletes every item under one pk (deleteTopic: a partition's head and pages, a shard). */
+export async function deleteAllUnder(table: DynamoTable, pk: string): Promise<void> {
   const doomed: { delete: { pk: string; sk: string } }[] = [];
   const items = table.query(
     {
@@ -238,5 +274,4 @@ export async function deletePartitionData(
   );
   for await (const item of items) doomed.push({ delete: { pk, sk: item.sk.S ?? "" } });
   await table.batchWrite(doomed, "deleteTopic");
-  cache.delete(key);
 }

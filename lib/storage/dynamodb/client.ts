@@ -99,6 +99,10 @@ export class DynamoTable {
     if (this.ownsClient) this.client.destroy();
   }
 
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   assertOpen(what: string): void {
     if (this.closed) throw new Error(`DynamoMetadataStore.${what}: the store is closed`);
   }

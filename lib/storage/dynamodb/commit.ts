@@ -150,7 +150,7 @@ async function updateHead(
 }
 
 /** Caller bugs the port forbids; rejected before anything is written. */
-function validateCommits(commits: readonly PartitionCommit[]): void {
+export function validateCommits(commits: readonly PartitionCommit[]): void {
   const seen = new Set<string>();
   for (const { expectedVersion, head, chunks } of commits) {
     const where = `commitPartitions ${head.topicId}/${head.partition}`;

@@ -5,12 +5,14 @@
  * every read the store makes can be strongly consistent.
  *
  *   pk                        sk                      item
- *   CLUSTER                   ID                      cluster id
+ *   CLUSTER                   ID                      cluster id, the table's log layout
  *   COUNTER                   PRODUCER_ID | NODE_ID   atomic counters (UpdateItem ADD)
  *   TOPIC                     N#<name>                topic record, by name
  *   TOPIC                     I#<topicId>             name of a topic id (getTopicById)
  *   P#<topicId>#<partition>   H                       partition head + recent chunk entries
  *   P#<topicId>#<partition>   C#<lastOffset, 20 dig>  index page: older chunk entries
+ *   S#<topicId>#<shard>       R#<seq, 20 digits>      shard layout: one commit record
+ *   S#<topicId>#<shard>       N#<seq, 20 digits>      shard layout: snapshot of the shard's heads
  *   GROUP                     G#<groupId>             consumer group record
  *   O#<groupId>               <partition>#<topic>     committed offset
  *   FRONT                     N#<nodeId, 10 digits>   front lease
@@ -60,6 +62,23 @@ export const headKey = (topicId: string, partition: number): Key => ({
   pk: partitionPk(topicId, partition),
   sk: HEAD_SK,
 });
+
+/**
+ * The shard layout (./shard-log.ts): partitions ⌊p / SHARD_PARTITIONS⌋ of one topic share one
+ * pk, whose commit records and snapshots are ordered by a sequence number. A format constant.
+ */
+export const SHARD_PARTITIONS = 32;
+export const shardOf = (partition: number): number => Math.floor(partition / SHARD_PARTITIONS);
+export const shardPk = (topicId: string, shard: number): string => `S#${topicId}#${shard}`;
+export const RECORD_SK_PREFIX = "R#";
+export const SNAPSHOT_SK_PREFIX = "N#";
+const SEQ_DIGITS = 20;
+export const recordSk = (seq: number): string =>
+  `${RECORD_SK_PREFIX}${String(seq).padStart(SEQ_DIGITS, "0")}`;
+export const snapshotSk = (seq: number): string =>
+  `${SNAPSHOT_SK_PREFIX}${String(seq).padStart(SEQ_DIGITS, "0")}`;
+/** The sequence number of a record or snapshot sort key. */
+export const seqOfSk = (sk: string): number => Number(sk.slice(2));
 
 /** Index pages sort by the last offset they hold, so "pages with an offset ≥ X" is one range. */
 export const PAGE_SK_PREFIX = "C#";

@@ -17,7 +17,7 @@
  * `store.counters` (dynamodb.rcu, dynamodb.wcu, dynamodb.calls.<Operation>, …).
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { AwsConfig } from "../../config/aws-config.ts";
+import { type AwsConfig, DEFAULT_LOG_LAYOUT, type LogLayoutName } from "../../config/aws-config.ts";
 import { StorageCounters } from "../counters.ts";
 import type {
   ChunkEntry,
@@ -36,7 +36,6 @@ import type {
 } from "../ports.ts";
 import * as chunks from "./chunks.ts";
 import { DynamoTable } from "./client.ts";
-import { commitPartitions } from "./commit.ts";
 import {
   createDynamoClient,
   type DynamoClientTuning,
@@ -45,9 +44,9 @@ import {
 } from "./connection.ts";
 import * as fronts from "./fronts.ts";
 import * as groups from "./groups.ts";
-import { HeadCache, readHeads } from "./heads.ts";
 import { PRODUCER_ID_COUNTER_KEY } from "./keys.ts";
 import * as leases from "./leases.ts";
+import { type LogLayout, partitionLayout, shardLayout } from "./log-layout.ts";
 import * as receipts from "./receipts.ts";
 import { segmentReferenced } from "./segment-references.ts";
 import * as topics from "./topics.ts";
@@ -64,18 +63,44 @@ export interface DynamoMetadataStoreOptions {
   counters?: StorageCounters;
   /** Retry and timeout settings of the client the store builds. */
   tuning?: DynamoClientTuning;
+  /**
+   * How partition logs are laid out (./log-layout.ts); by default the AwsConfig's, else
+   * "shard". A table holds one layout: a store configured for the other is refused.
+   */
+  layout?: LogLayoutName;
 }
 
 export class DynamoMetadataStore implements MetadataStore {
   readonly counters: StorageCounters;
   readonly tableName: string;
+  /** Partitions sharing one commit point: routing sends them to one front (see the port). */
+  readonly partitionsPerShard: number;
   private readonly table: DynamoTable;
-  private readonly heads = new HeadCache();
+  private readonly layout: LogLayout;
+  private layoutClaimed: Promise<void> | undefined;
 
-  private constructor(table: DynamoTable) {
+  private constructor(table: DynamoTable, layout: LogLayoutName) {
     this.table = table;
     this.counters = table.counters;
     this.tableName = table.name;
+    this.layout = layout === "shard" ? shardLayout(table) : partitionLayout(table);
+    this.partitionsPerShard = this.layout.partitionsPerShard;
+  }
+
+  /**
+   * The layout's claim on the table, made once per store: with the cluster id (every front and
+   * Lambda asks for it before its first append), or else before the first log operation.
+   */
+  private logs(): Promise<LogLayout> {
+    this.layoutClaimed ??= this.claim().then(() => {});
+    return this.layoutClaimed.then(() => this.layout);
+  }
+
+  private claim(candidate?: string): Promise<string | undefined> {
+    return topics.claimCluster(this.table, this.layout.name, candidate).catch((err) => {
+      this.layoutClaimed = undefined; // a transient failure is tried again by the next call
+      throw err;
+    });
   }
 
   /** Opens the store on an existing table (see ./table.ts ensureTable); makes no call. */
@@ -83,15 +108,22 @@ export class DynamoMetadataStore implements MetadataStore {
     const config = tableConfigOf(options.config);
     const client = options.client ?? createDynamoClient(config, options.tuning);
     const counters = options.counters ?? new StorageCounters();
+    const layout =
+      options.layout ??
+      ("logLayout" in options.config ? options.config.logLayout : undefined) ??
+      DEFAULT_LOG_LAYOUT;
     return new DynamoMetadataStore(
       new DynamoTable(client, config.table, counters, options.client === undefined),
+      layout,
     );
   }
 
   // -- cluster, topics, producer ids -----------------------------------------------------------
 
   async ensureClusterId(candidate: string): Promise<string> {
-    return topics.ensureClusterId(this.table, candidate);
+    const clusterId = await this.claim(candidate);
+    this.layoutClaimed ??= Promise.resolve();
+    return clusterId!;
   }
 
   async createTopic(topic: TopicRecord): Promise<void> {
@@ -115,7 +147,8 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   async deleteTopic(name: string): Promise<TopicRecord> {
-    return topics.deleteTopic(this.table, this.heads, name);
+    const layout = await this.logs();
+    return topics.deleteTopic(this.table, name, (topic) => layout.dropTopic(topic));
   }
 
   async allocateProducerId(): Promise<bigint> {
@@ -127,11 +160,11 @@ export class DynamoMetadataStore implements MetadataStore {
   async getHeads(keys: readonly PartitionKey[]): Promise<PartitionHead[]> {
     this.table.assertOpen("getHeads");
     if (keys.length === 0) return [];
-    return (await readHeads(this.table, this.heads, keys, "getHeads")).map((s) => s.head);
+    return (await this.logs()).getHeads(keys);
   }
 
   async commitPartitions(commits: readonly PartitionCommit[]): Promise<CommitOutcome[]> {
-    return commitPartitions(this.table, this.heads, commits);
+    return (await this.logs()).commitPartitions(commits);
   }
 
   async findChunks(
@@ -140,25 +173,28 @@ export class DynamoMetadataStore implements MetadataStore {
     limit: number,
     atHead?: PartitionHead,
   ): Promise<ChunkEntry[]> {
-    return chunks.findChunks(this.table, this.heads, key, fromOffset, limit, atHead);
+    const { heads } = await this.logs();
+    return chunks.findChunks(this.table, heads, key, fromOffset, limit, atHead);
   }
 
   async findChunkByTimestamp(
     key: PartitionKey,
     timestampMs: number,
   ): Promise<ChunkEntry | undefined> {
-    return chunks.findChunkByTimestamp(this.table, this.heads, key, timestampMs);
+    const { heads } = await this.logs();
+    return chunks.findChunkByTimestamp(this.table, heads, key, timestampMs);
   }
 
   async deleteChunksBelow(key: PartitionKey, offset: bigint): Promise<number> {
-    return chunks.deleteChunksBelow(this.table, this.heads, key, offset);
+    return (await this.logs()).deleteChunksBelow(key, offset);
   }
 
   async segmentReferenced(
     segmentKey: string,
     partitions: readonly PartitionKey[],
   ): Promise<boolean> {
-    return segmentReferenced(this.table, this.heads, segmentKey, partitions);
+    const { heads } = await this.logs();
+    return segmentReferenced(this.table, heads, segmentKey, partitions);
   }
 
   // -- segment receipts ------------------------------------------------------------------------
@@ -255,7 +291,14 @@ export class DynamoMetadataStore implements MetadataStore {
     return leases.deleteLeases(this.table, group);
   }
 
+  /** Waits for the writes a store makes in the background (shard snapshots and pages). */
+  async settled(): Promise<void> {
+    await this.layout.settle();
+  }
+
   async close(): Promise<void> {
+    if (this.table.isClosed()) return;
+    await this.layout.settle();
     this.table.close();
   }
 }

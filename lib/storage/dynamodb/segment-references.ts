@@ -4,7 +4,8 @@
  *
  * There is no index by segment key (no GSI: GSIs cannot be read consistently, and one would
  * cost a write per chunk on every flush), so each partition named by the segment's footer is
- * searched: its head first (strongly consistent; the inline entries are the newest), then its
+ * searched: its head first (strongly consistent, through the layout's HeadReader; the inline
+ * entries are the newest), then its
  * index pages from the newest down, a few pages per Query, stopping at the first entry that
  * names the segment. The head-first order is the one chunks.ts relies on: a page is written
  * before the head stops listing its entries, so an entry committed before the head read is
@@ -18,9 +19,9 @@
  * every read: they were deleted by deleteChunksBelow and only linger in a straddling page.
  */
 import type { PartitionKey } from "../ports.ts";
-import { pagedBelow } from "./chunks.ts";
+import { type HeadReader, pagedBelow } from "./chunks.ts";
 import type { DynamoTable } from "./client.ts";
-import { type HeadCache, partitionId, readHead } from "./heads.ts";
+import { partitionId } from "./heads.ts";
 import { S } from "./items.ts";
 import { pageSk, partitionPk } from "./keys.ts";
 import { entriesOfPage } from "./log-items.ts";
@@ -30,7 +31,7 @@ const PAGES_PER_QUERY = 32;
 
 export async function segmentReferenced(
   table: DynamoTable,
-  cache: HeadCache,
+  heads: HeadReader,
   segmentKey: string,
   partitions: readonly PartitionKey[],
 ): Promise<boolean> {
@@ -39,18 +40,18 @@ export async function segmentReferenced(
   for (const key of partitions) unique.set(partitionId(key), key);
   // One partition at a time: a committed segment is nearly always found in the first one.
   for (const key of unique.values()) {
-    if (await referencedIn(table, cache, key, segmentKey)) return true;
+    if (await referencedIn(table, heads, key, segmentKey)) return true;
   }
   return false;
 }
 
 async function referencedIn(
   table: DynamoTable,
-  cache: HeadCache,
+  heads: HeadReader,
   key: PartitionKey,
   segmentKey: string,
 ): Promise<boolean> {
-  const stored = await readHead(table, cache, key, "segmentReferenced");
+  const stored = await heads.read(key, "segmentReferenced");
   if (stored.head.version === 0) return false; // never written, or gone with its topic
   const floor = stored.chunkFloor;
   const names = (e: { lastOffset: bigint; segmentKey: string }): boolean =>

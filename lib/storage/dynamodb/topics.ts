@@ -8,21 +8,25 @@
  * cost of a transaction does not matter here.
  *
  * deleteTopic removes the two records (conditional on the version read, so a concurrent update
- * is not silently lost), then eagerly deletes the heads and index pages of partitions
- * 0 … partitionCount - 1. Topic ids are never reused, so if the host dies between the two
- * steps the leftovers are unreachable garbage (no name leads to them), not a wrong answer for
- * a new topic of the same name; a sweeper can find them as P#<id> items whose id has no
- * I#<id> record.
+ * is not silently lost), then eagerly deletes the items of its partition logs (heads, shard
+ * records and snapshots, index pages: ./log-layout.ts). Topic ids are never reused, so if the
+ * host dies between the two steps the leftovers are unreachable garbage (no name leads to
+ * them), not a wrong answer for a new topic of the same name; a sweeper can find them as
+ * P#<id> or S#<id> items whose id has no I#<id> record.
  *
  * Counters (producer ids, node ids) are single items bumped with UpdateItem ADD, which DynamoDB
  * applies atomically: no two callers ever see the same value.
  */
-import { TopicExistsError, UnknownTopicError, VersionConflictError } from "../errors.ts";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { LogLayoutName } from "../../config/aws-config.ts";
+import {
+  StorageRejectedError,
+  TopicExistsError,
+  UnknownTopicError,
+  VersionConflictError,
+} from "../errors.ts";
 import type { TopicRecord } from "../ports.ts";
-import { deletePartitionData } from "./chunks.ts";
 import type { DynamoTable } from "./client.ts";
-import { mapLimit } from "./concurrency.ts";
-import type { HeadCache } from "./heads.ts";
 import { keyAttributes, N, S, str, topicFromItem, topicItem } from "./items.ts";
 import {
   CLUSTER_KEY,
@@ -34,22 +38,38 @@ import {
 } from "./keys.ts";
 
 const DELETE_ATTEMPTS = 10;
-const PARTITION_DELETE_CONCURRENCY = 16;
 
-export async function ensureClusterId(table: DynamoTable, candidate: string): Promise<string> {
-  const result = await table.update(
-    CLUSTER_KEY,
-    "SET cid = if_not_exists(cid, :c)",
-    "ensureClusterId",
-    {
-      values: { ":c": S(candidate) },
-      returnNew: true,
-    },
-  );
-  if (!result.ok || result.attributes === undefined) {
-    throw new Error("ensureClusterId: DynamoDB returned no cluster id");
+/**
+ * The cluster item: the cluster id (stored as `candidate` unless one exists) and the table's log
+ * layout (./log-layout.ts), recorded by the first store to ask and compared by every other.
+ * Throws StorageRejectedError when the table holds the other layout.
+ */
+export async function claimCluster(
+  table: DynamoTable,
+  layout: LogLayoutName,
+  candidate?: string,
+): Promise<string | undefined> {
+  const values: Record<string, AttributeValue> = { ":l": S(layout) };
+  let update = "SET l = if_not_exists(l, :l)";
+  if (candidate !== undefined) {
+    values[":c"] = S(candidate);
+    update += ", cid = if_not_exists(cid, :c)";
   }
-  return str(result.attributes, "cid");
+  const result = await table.update(CLUSTER_KEY, update, "ensureClusterId", {
+    values,
+    returnNew: true,
+  });
+  if (!result.ok || result.attributes === undefined) {
+    throw new Error("ensureClusterId: DynamoDB returned no cluster item");
+  }
+  const stored = str(result.attributes, "l");
+  if (stored !== layout) {
+    throw new StorageRejectedError(
+      `DynamoDB table ${table.name} holds partition logs in the "${stored}" layout; this store ` +
+        `is configured for "${layout}" (FLOE_DYNAMODB_LAYOUT). Use "${stored}", or a new table.`,
+    );
+  }
+  return candidate === undefined ? undefined : str(result.attributes, "cid");
 }
 
 /** The next value of a counter item, from `first` on: first, first + 1, … */
@@ -142,8 +162,8 @@ export async function updateTopic(
 
 export async function deleteTopic(
   table: DynamoTable,
-  cache: HeadCache,
   name: string,
+  dropLogs: (topic: TopicRecord) => Promise<void>,
 ): Promise<TopicRecord> {
   for (let attempt = 0; attempt < DELETE_ATTEMPTS; attempt++) {
     const item = await table.get(topicNameKey(name), "deleteTopic");
@@ -161,10 +181,7 @@ export async function deleteTopic(
       "deleteTopic",
     );
     if (!result.ok) continue; // updated or deleted meanwhile: read again
-    const partitions = Array.from({ length: topic.partitionCount }, (_, partition) => partition);
-    await mapLimit(partitions, PARTITION_DELETE_CONCURRENCY, (partition) =>
-      deletePartitionData(table, cache, { topicId: topic.topicId, partition }),
-    );
+    await dropLogs(topic);
     return topic;
   }
   throw new VersionConflictError<TopicRecord | undefined>(

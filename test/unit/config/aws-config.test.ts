@@ -15,7 +15,17 @@ describe("awsConfigFromEnv", () => {
       s3ForcePathStyle: false,
       bucket: "floe-segments",
       table: "floe-metadata",
+      logLayout: "shard",
     });
+  });
+
+  it("takes the DynamoDB log layout, shard by default, and refuses any other name", () => {
+    expect(awsConfigFromEnv({ ...base, FLOE_DYNAMODB_LAYOUT: "partition" }).logLayout).toBe(
+      "partition",
+    );
+    expect(() => awsConfigFromEnv({ ...base, FLOE_DYNAMODB_LAYOUT: "Shard" })).toThrow(
+      /FLOE_DYNAMODB_LAYOUT: expected shard or partition, got "Shard"/,
+    );
   });
 
   it("takes AWS_ENDPOINT_URL for every service and lets the per-service forms win", () => {
