@@ -17,7 +17,7 @@ import { DynamoMetadataStore } from "../../lib/storage/dynamodb/metadata-store.t
 import { PAGE_MIN_ENTRIES, SNAPSHOT_EVERY } from "../../lib/storage/dynamodb/shard-state.ts";
 import { StorageRejectedError } from "../../lib/storage/errors.ts";
 import type { ChunkEntry, PartitionHead, PartitionKey } from "../../lib/storage/ports.ts";
-import { flushCommit } from "./dynamodb-metadata-store.specs.ts";
+import { flushCommit, producerOn } from "./dynamodb-metadata-store.specs.ts";
 import { appendCommit, emptyHead, topic } from "./metadata-store.contract.ts";
 
 type Fresh = () => Promise<{ store: DynamoMetadataStore; table: string; cleanup(): Promise<void> }>;
@@ -209,7 +209,7 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
         const keys = await sortKeysUnder(table, `S#${key.topicId}#0`);
         const snapshots = keys.filter((k) => k.startsWith("N#"));
         const records = keys.filter((k) => k.startsWith("R#")).map((k) => Number(k.slice(2)));
-        expect(snapshots).toEqual([`N#${String(4 * SNAPSHOT_EVERY).padStart(20, "0")}`]);
+        expect(snapshots).toEqual([`N#${String(4 * SNAPSHOT_EVERY).padStart(20, "0")}#000`]);
         expect(records[0]).toBe(3 * SNAPSHOT_EVERY + 1);
         expect(records.at(-1)).toBe(4 * SNAPSHOT_EVERY + 3);
       }, 120_000);
@@ -226,6 +226,82 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
         const [head] = await behind.getHeads([key]);
         expect(head.version).toBe(3 + 3 * SNAPSHOT_EVERY);
         expect(await behind.findChunks(key, chunks[0].baseOffset, 1_000)).toEqual(chunks);
+      }, 120_000);
+
+      it("writes only the producer that appended into a record, however many the partition has", async () => {
+        const { store, table } = await open();
+        const key = { topicId: randomUUID(), partition: 0 };
+        const [empty] = await store.getHeads([key]);
+        const first = appendCommit(empty, 1n);
+        first.head.producers = Array.from({ length: 60 }, (_, i) => ({
+          ...producerOn(empty, 1n),
+          producerId: BigInt(1_000 + i),
+        }));
+        await store.commitPartitions([first]);
+        let head = first.head;
+        const before = store.counters.get("dynamodb.wcu");
+        for (let i = 0; i < 5; i++) {
+          const next = appendCommit(head, 1n);
+          // One producer appends: its state changes, the other 59 stay as they were.
+          next.head.producers = head.producers.map((p, j) =>
+            j === i ? { ...p, lastAppendMs: p.lastAppendMs + 1 } : p,
+          );
+          expect(await store.commitPartitions([next])).toEqual([{ ok: true }]);
+          head = next.head;
+        }
+        expect((store.counters.get("dynamodb.wcu") - before) / 5).toBe(1);
+        const cold = await another(table);
+        expect(await cold.getHeads([key])).toEqual([head]);
+      });
+
+      it("splits a snapshot of many producers into parts, and skips one a writer left unfinished", async () => {
+        const { table } = await open();
+        const client = rawClient();
+        let failLastPart = false;
+        client.middlewareStack.add(
+          (next) => async (args) => {
+            const input = (args.input ?? {}) as { Item?: { sk?: { S?: string } } };
+            if (failLastPart && input.Item?.sk?.S?.startsWith("N#")) {
+              throw Object.assign(new Error("injected"), { name: "ValidationException" });
+            }
+            return next(args);
+          },
+          { step: "initialize", name: "failLastPart" },
+        );
+        const store = await another(table, client);
+        const topicId = randomUUID();
+        const keys = Array.from({ length: SHARD_PARTITIONS }, (_, partition) => ({
+          topicId,
+          partition,
+        }));
+        let heads = await store.getHeads(keys);
+        const flush = async () => {
+          const commits = heads.map((h) => {
+            const commit = appendCommit(h, 1n);
+            commit.head.producers = Array.from({ length: 100 }, (_, i) => ({
+              ...producerOn(h, 1n),
+              producerId: BigInt(1_000 + i),
+              lastAppendMs: Number(h.nextOffset),
+            }));
+            return commit;
+          });
+          expect((await store.commitPartitions(commits)).every((o) => o.ok)).toBe(true);
+          heads = commits.map((c) => c.head);
+        };
+        for (let i = 0; i < SNAPSHOT_EVERY; i++) await flush();
+        await store.settled();
+        const parts = (await sortKeysUnder(table, `S#${topicId}#0`)).filter((k) =>
+          k.startsWith("N#"),
+        );
+        expect(parts.length).toBeGreaterThan(1);
+        // The next snapshot's earlier parts are written, its last part is not.
+        failLastPart = true;
+        for (let i = 0; i < SNAPSHOT_EVERY; i++) await flush();
+        await store.settled();
+        expect(store.counters.get("dynamodb.shardSnapshotFailures")).toBe(1);
+        const cold = await another(table);
+        expect(await cold.getHeads(keys)).toEqual(heads);
+        expect(await cold.findChunks(keys[7], 0n, 1_000)).toHaveLength(2 * SNAPSHOT_EVERY);
       }, 120_000);
 
       it("writes a snapshot that failed from the next commit", async () => {

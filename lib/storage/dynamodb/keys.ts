@@ -12,7 +12,7 @@
  *   P#<topicId>#<partition>   H                       partition head + recent chunk entries
  *   P#<topicId>#<partition>   C#<lastOffset, 20 dig>  index page: older chunk entries
  *   S#<topicId>#<shard>       R#<seq, 20 digits>      shard layout: one commit record
- *   S#<topicId>#<shard>       N#<seq, 20 digits>      shard layout: snapshot of the shard's heads
+ *   S#<topicId>#<shard>       N#<seq, 20>#<part, 3>   shard layout: snapshot of the shard's heads
  *   GROUP                     G#<groupId>             consumer group record
  *   O#<groupId>               <partition>#<topic>     committed offset
  *   FRONT                     N#<nodeId, 10 digits>   front lease
@@ -75,10 +75,15 @@ export const SNAPSHOT_SK_PREFIX = "N#";
 const SEQ_DIGITS = 20;
 export const recordSk = (seq: number): string =>
   `${RECORD_SK_PREFIX}${String(seq).padStart(SEQ_DIGITS, "0")}`;
+/** The prefix of every part of snapshot `seq`; below every part of any later snapshot. */
 export const snapshotSk = (seq: number): string =>
   `${SNAPSHOT_SK_PREFIX}${String(seq).padStart(SEQ_DIGITS, "0")}`;
-/** The sequence number of a record or snapshot sort key. */
-export const seqOfSk = (sk: string): number => Number(sk.slice(2));
+export const snapshotPartSk = (seq: number, part: number): string =>
+  `${snapshotSk(seq)}#${String(part).padStart(3, "0")}`;
+/** The sequence number of a record or snapshot-part sort key. */
+export const seqOfSk = (sk: string): number => Number(sk.slice(2, 2 + SEQ_DIGITS));
+/** The part number of a snapshot-part sort key. */
+export const partOfSk = (sk: string): number => Number(sk.slice(3 + SEQ_DIGITS));
 
 /** Index pages sort by the last offset they hold, so "pages with an offset ≥ X" is one range. */
 export const PAGE_SK_PREFIX = "C#";

@@ -7,19 +7,24 @@
  * name one segment key, and a dense record repeats it per partition: deflate folds the repeats,
  * which is most of why a record of 32 partitions costs a few write units, not 32.
  *
- * Record (pk S#<topicId>#<shard>, sk R#<seq>): { n: nonce, c: [[partition, head, producers,
- * floor, [chunk…]]…] }, where head and producers are "" when the record does not change the
- * head (a floor-only change), floor is "" when it does not raise the chunk floor.
+ * Record (pk S#<topicId>#<shard>, sk R#<seq>): { n: nonce, c: [[partition, head, [producer…],
+ * floor, [chunk…]]…] }. head is "" for a floor-only change (then producers is empty); floor is
+ * "" when the chunk floor is not raised. A producer whose state the commit left as it was is
+ * written as "=<producerId>" and taken from the state before the record when it is folded
+ * (./shard-state.ts), so a partition with many producers pays for the one that appended.
  *
- * Snapshot (sk N#<seq>): { p: [[partition, head, producers, floor, [carried chunk…]]…] } for
- * every partition of the shard ever written, ascending: the shard's state after record `seq`,
- * with the entries not yet in index pages ("carried").
+ * Snapshot (sk N#<seq>#<part>): { p: [[partition, head, producers, floor, [carried chunk…]]…] }
+ * for every partition of the shard ever written, ascending: the shard's state after record
+ * `seq`, with the entries not yet in index pages ("carried"). It is split into parts of at most
+ * SNAPSHOT_PART_BYTES of JSON (attribute `k`: the number of parts) so that partitions with
+ * many producers cannot push it past DynamoDB's 400 KB item limit; the last part is written
+ * last, and a snapshot with a part missing is not a snapshot (./shard-log.ts).
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import type { ChunkEntry, PartitionHead, PartitionKey } from "../ports.ts";
+import type { ChunkEntry, PartitionHead, PartitionKey, ProducerPartitionState } from "../ports.ts";
 import type { Item } from "./client.ts";
-import { keyAttributes } from "./items.ts";
-import { recordSk, seqOfSk, shardPk, snapshotSk } from "./keys.ts";
+import { keyAttributes, N, num } from "./items.ts";
+import { recordSk, seqOfSk, shardPk, snapshotPartSk } from "./keys.ts";
 import { decodeChunk, decodeProducers, encodeChunk, encodeProducers } from "./log-items.ts";
 
 /** What one record does to one partition. */
@@ -27,6 +32,11 @@ export interface PartitionChange {
   partition: number;
   /** The new head, when the record changes it (a commit); absent for a floor-only change. */
   head?: PartitionHead;
+  /**
+   * As read back: the head's producers, each either its state or the id of a producer whose
+   * state is unchanged from before the record (head.producers is then empty until folded).
+   */
+  producerRefs?: (ProducerPartitionState | bigint)[];
   /** Entries the commit made visible, oldest first. */
   chunks: ChunkEntry[];
   /** The chunk floor raised to this offset (deleteChunksBelow). */
@@ -54,6 +64,10 @@ export interface ShardSnapshot {
 }
 
 type Row = [number, string, string, string, string[]];
+type RecordRow = [number, string, string[], string, string[]];
+
+/** JSON bytes per snapshot part at most: its deflated body stays far below 400 KB. */
+export const SNAPSHOT_PART_BYTES = 256 * 1024;
 
 function headText(head: PartitionHead): string {
   return `${head.version} ${head.nextOffset} ${head.logStartOffset} ${head.maxTimestampMs}`;
@@ -92,11 +106,20 @@ function rows(item: Item, field: string): Row[] {
   return value as Row[];
 }
 
-export function recordItem(topicId: string, shard: number, record: ShardRecord): Item {
-  const c: Row[] = record.changes.map((change) => [
+/**
+ * The item of a record; `before` gives each partition's producers as of the state the record
+ * follows, so unchanged ones are written by id only.
+ */
+export function recordItem(
+  topicId: string,
+  shard: number,
+  record: ShardRecord,
+  before: (partition: number) => readonly ProducerPartitionState[],
+): Item {
+  const c: RecordRow[] = record.changes.map((change) => [
     change.partition,
     change.head === undefined ? "" : headText(change.head),
-    change.head === undefined ? "" : encodeProducers(change.head.producers),
+    change.head === undefined ? [] : producerRefsText(change.head, before(change.partition)),
     change.floor === undefined ? "" : String(change.floor),
     change.chunks.map(encodeChunk),
   ]);
@@ -106,16 +129,35 @@ export function recordItem(topicId: string, shard: number, record: ShardRecord):
   };
 }
 
+function producerRefsText(
+  head: PartitionHead,
+  before: readonly ProducerPartitionState[],
+): string[] {
+  const previous = new Map(before.map((p) => [p.producerId, encodeProducers([p])]));
+  return head.producers.map((p) => {
+    const text = encodeProducers([p]);
+    return previous.get(p.producerId) === text ? `=${p.producerId}` : text;
+  });
+}
+
 export function recordOfItem(topicId: string, item: Item): ShardRecord {
-  const nonce = (unpack(item) as { n?: unknown }).n;
+  const body = unpack(item) as { n?: unknown; c?: unknown };
+  if (!Array.isArray(body.c)) throw new Error(`malformed shard record ${item.pk?.S}/${item.sk?.S}`);
   return {
     seq: seqOfSk(item.sk?.S ?? ""),
-    nonce: typeof nonce === "string" ? nonce : "",
-    changes: rows(item, "c").map(([partition, head, producers, floor, chunks]) => {
+    nonce: typeof body.n === "string" ? body.n : "",
+    changes: (body.c as RecordRow[]).map(([partition, head, producers, floor, chunks]) => {
       const key = { topicId, partition };
       return {
         partition,
-        ...(head === "" ? {} : { head: headOf(key, head, producers) }),
+        ...(head === ""
+          ? {}
+          : {
+              head: headOf(key, head, ""),
+              producerRefs: producers.map((text) =>
+                text.startsWith("=") ? BigInt(text.slice(1)) : decodeProducers(text)[0],
+              ),
+            }),
         chunks: chunks.map((text) => decodeChunk(key, text)),
         ...(floor === "" ? {} : { floor: BigInt(floor) }),
       };
@@ -123,30 +165,55 @@ export function recordOfItem(topicId: string, item: Item): ShardRecord {
   };
 }
 
-export function snapshotItem(topicId: string, shard: number, snapshot: ShardSnapshot): Item {
-  const p: Row[] = snapshot.partitions.map((s) => [
-    s.head.partition,
-    headText(s.head),
-    encodeProducers(s.head.producers),
-    String(s.chunkFloor),
-    s.carried.map(encodeChunk),
-  ]);
-  return {
-    ...keyAttributes({ pk: shardPk(topicId, shard), sk: snapshotSk(snapshot.seq) }),
+/** The parts of a snapshot, in the order they must be written (the last one last). */
+export function snapshotItems(topicId: string, shard: number, snapshot: ShardSnapshot): Item[] {
+  const parts: Row[][] = [[]];
+  let bytes = 0;
+  for (const s of snapshot.partitions) {
+    const row: Row = [
+      s.head.partition,
+      headText(s.head),
+      encodeProducers(s.head.producers),
+      String(s.chunkFloor),
+      s.carried.map(encodeChunk),
+    ];
+    const size = JSON.stringify(row).length;
+    if (bytes + size > SNAPSHOT_PART_BYTES && parts.at(-1)!.length > 0) {
+      parts.push([]);
+      bytes = 0;
+    }
+    parts.at(-1)!.push(row);
+    bytes += size;
+  }
+  return parts.map((p, part) => ({
+    ...keyAttributes({ pk: shardPk(topicId, shard), sk: snapshotPartSk(snapshot.seq, part) }),
+    k: N(parts.length),
     b: { B: pack({ p }) },
-  };
+  }));
 }
 
-export function snapshotOfItem(topicId: string, item: Item): ShardSnapshot {
+/** The number of parts the snapshot a part belongs to has. */
+export function partCountOf(item: Item): number {
+  return num(item, "k");
+}
+
+/** A snapshot from all of its parts, in sort-key order. */
+export function snapshotOfItems(topicId: string, items: readonly Item[]): ShardSnapshot {
+  const first = items[0];
+  if (first === undefined || items.length !== partCountOf(first)) {
+    throw new Error(`incomplete shard snapshot under ${first?.pk?.S}`);
+  }
   return {
-    seq: seqOfSk(item.sk?.S ?? ""),
-    partitions: rows(item, "p").map(([partition, head, producers, floor, carried]) => {
-      const key = { topicId, partition };
-      return {
-        head: headOf(key, head, producers),
-        chunkFloor: BigInt(floor),
-        carried: carried.map((text) => decodeChunk(key, text)),
-      };
-    }),
+    seq: seqOfSk(first.sk?.S ?? ""),
+    partitions: items.flatMap((item) =>
+      rows(item, "p").map(([partition, head, producers, floor, carried]) => {
+        const key = { topicId, partition };
+        return {
+          head: headOf(key, head, producers),
+          chunkFloor: BigInt(floor),
+          carried: carried.map((text) => decodeChunk(key, text)),
+        };
+      }),
+    ),
   };
 }

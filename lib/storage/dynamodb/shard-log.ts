@@ -42,15 +42,24 @@ import type { CommitOutcome, PartitionCommit, PartitionKey } from "../ports.ts";
 import type { DynamoTable, Item } from "./client.ts";
 import { backoff } from "./concurrency.ts";
 import { S } from "./items.ts";
-import { RECORD_SK_PREFIX, recordSk, SNAPSHOT_SK_PREFIX, shardPk, snapshotSk } from "./keys.ts";
+import {
+  partOfSk,
+  RECORD_SK_PREFIX,
+  recordSk,
+  SNAPSHOT_SK_PREFIX,
+  seqOfSk,
+  shardPk,
+  snapshotSk,
+} from "./keys.ts";
 import { pageItem, type StoredHead } from "./log-items.ts";
 import {
   type PartitionChange,
+  partCountOf,
   recordItem,
   recordOfItem,
   type ShardRecord,
-  snapshotItem,
-  snapshotOfItem,
+  snapshotItems,
+  snapshotOfItems,
 } from "./shard-items.ts";
 import { ShardState, SNAPSHOT_EVERY } from "./shard-state.ts";
 
@@ -207,27 +216,67 @@ export class ShardLogs {
     );
   }
 
+  /**
+   * The newest complete snapshot: the part with the highest key names how many parts its
+   * snapshot has; if that is not its last part, or a part is missing (a writer died while
+   * writing them), the snapshot before it is the newest one.
+   */
   private async loadSnapshot(entry: Shard, what: string): Promise<ShardState> {
-    const items = this.table.query(
+    const pk = S(shardPk(entry.topicId, entry.shard));
+    let below = RECORD_SK_PREFIX; // every snapshot key sorts below every record key
+    for (;;) {
+      let newest: Item | undefined;
+      const found = this.table.query(
+        {
+          KeyConditionExpression: "pk = :pk AND sk < :below",
+          ExpressionAttributeValues: { ":pk": pk, ":below": S(below) },
+          ScanIndexForward: false,
+          Limit: 1,
+        },
+        what,
+      );
+      for await (const item of found) {
+        newest = item;
+        break;
+      }
+      if (newest === undefined) return ShardState.fromSnapshot(entry.topicId, entry.shard);
+      const sk = newest.sk?.S ?? "";
+      const seq = seqOfSk(sk);
+      const count = partCountOf(newest);
+      const parts =
+        partOfSk(sk) !== count - 1
+          ? undefined
+          : count === 1
+            ? [newest]
+            : await this.snapshotParts(entry, seq, count, what);
+      if (parts !== undefined) {
+        const snapshot = snapshotOfItems(entry.topicId, parts);
+        return ShardState.fromSnapshot(entry.topicId, entry.shard, snapshot);
+      }
+      below = snapshotSk(seq);
+    }
+  }
+
+  /** The parts of snapshot `seq`, or undefined when one is missing. */
+  private async snapshotParts(
+    entry: Shard,
+    seq: number,
+    count: number,
+    what: string,
+  ): Promise<Item[] | undefined> {
+    const items: Item[] = [];
+    const found = this.table.query(
       {
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :n)",
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :seq)",
         ExpressionAttributeValues: {
           ":pk": S(shardPk(entry.topicId, entry.shard)),
-          ":n": S(SNAPSHOT_SK_PREFIX),
+          ":seq": S(`${snapshotSk(seq)}#`),
         },
-        ScanIndexForward: false,
-        Limit: 1,
       },
       what,
     );
-    for await (const item of items) {
-      return ShardState.fromSnapshot(
-        entry.topicId,
-        entry.shard,
-        snapshotOfItem(entry.topicId, item),
-      );
-    }
-    return ShardState.fromSnapshot(entry.topicId, entry.shard);
+    for await (const item of found) items.push(item);
+    return items.length === count ? items : undefined;
   }
 
   private async recordsAfter(entry: Shard, seq: number, what: string): Promise<ShardRecord[]> {
@@ -307,8 +356,9 @@ export class ShardLogs {
       if (changes.length === 0) return judged.map((g) => g.map((j) => j.result));
 
       const record: ShardRecord = { seq: state.seq + 1, nonce: randomUUID(), changes };
+      const before = state;
       const put = await this.table.put(
-        recordItem(entry.topicId, entry.shard, record),
+        recordItem(entry.topicId, entry.shard, record, (p) => before.stored(p).head.producers),
         "commitPartitions",
         { condition: "attribute_not_exists(pk)" },
       );
@@ -356,7 +406,14 @@ export class ShardLogs {
           "shard index pages",
         );
       }
-      await this.table.put(snapshotItem(entry.topicId, entry.shard, snapshot), "shard snapshot");
+      const parts = snapshotItems(entry.topicId, entry.shard, snapshot);
+      if (parts.length > 1) {
+        await this.table.batchWrite(
+          parts.slice(0, -1).map((put) => ({ put })),
+          "shard snapshot",
+        );
+      }
+      await this.table.put(parts.at(-1)!, "shard snapshot");
       this.table.counters.add("dynamodb.shardSnapshots");
       state.rebase(snapshot);
       await this.deleteCovered(entry, at);
@@ -370,7 +427,7 @@ export class ShardLogs {
   private async deleteCovered(entry: Shard, at: number): Promise<void> {
     const pk = shardPk(entry.topicId, entry.shard);
     const doomed: { delete: { pk: string; sk: string } }[] = [];
-    const ranges: [string, string][] = [[snapshotSk(0), snapshotSk(at - 1)]];
+    const ranges: [string, string][] = [[SNAPSHOT_SK_PREFIX, snapshotSk(at)]];
     if (at > SNAPSHOT_EVERY) ranges.push([RECORD_SK_PREFIX, recordSk(at - SNAPSHOT_EVERY)]);
     for (const [lo, hi] of ranges) {
       const items = this.table.query(

@@ -14,10 +14,15 @@
  * of them (fewer are carried on), so a partition written once per window does not pay a page
  * write per window, and a busy one pays one page per window, not one per commit.
  */
-import type { ChunkEntry, PartitionKey } from "../ports.ts";
+import type { ChunkEntry, PartitionHead, PartitionKey } from "../ports.ts";
 import type { StoredHead } from "./log-items.ts";
 import { implicitHead } from "./log-items.ts";
-import type { ShardRecord, ShardSnapshot, SnapshotPartition } from "./shard-items.ts";
+import type {
+  PartitionChange,
+  ShardRecord,
+  ShardSnapshot,
+  SnapshotPartition,
+} from "./shard-items.ts";
 
 /** Records per snapshot window. A format constant, like SHARD_PARTITIONS. */
 export const SNAPSHOT_EVERY = 32;
@@ -150,7 +155,7 @@ function foldRecord(heads: Map<number, StoredHead>, topicId: string, record: Sha
       chunkFloor: 0n,
     };
     heads.set(change.partition, {
-      head: change.head ?? before.head,
+      head: change.head === undefined ? before.head : resolveHead(change, before.head),
       inline: change.chunks.length > 0 ? [...before.inline, ...change.chunks] : before.inline,
       chunkFloor:
         change.floor !== undefined && change.floor > before.chunkFloor
@@ -158,4 +163,23 @@ function foldRecord(heads: Map<number, StoredHead>, topicId: string, record: Sha
           : before.chunkFloor,
     });
   }
+}
+
+/** A record's head as read back names unchanged producers by id: take them from before it. */
+function resolveHead(change: PartitionChange, before: PartitionHead): PartitionHead {
+  const head = change.head!;
+  if (change.producerRefs === undefined) return head;
+  const previous = new Map(before.producers.map((p) => [p.producerId, p]));
+  const producers = change.producerRefs.map((ref) => {
+    if (typeof ref !== "bigint") return ref;
+    const kept = previous.get(ref);
+    if (kept === undefined) {
+      throw new Error(
+        `shard record of ${head.topicId}/${head.partition} keeps producer ${ref}, ` +
+          "which the state before it does not hold",
+      );
+    }
+    return kept;
+  });
+  return { ...head, producers };
 }
