@@ -11,9 +11,12 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
+import { StorageCounters } from "../../lib/storage/counters.ts";
+import { DynamoTable } from "../../lib/storage/dynamodb/client.ts";
 import type { DynamoTableConfig } from "../../lib/storage/dynamodb/connection.ts";
 import { SHARD_PARTITIONS } from "../../lib/storage/dynamodb/keys.ts";
 import { DynamoMetadataStore } from "../../lib/storage/dynamodb/metadata-store.ts";
+import { ShardLogs } from "../../lib/storage/dynamodb/shard-log.ts";
 import { PAGE_MIN_ENTRIES, SNAPSHOT_EVERY } from "../../lib/storage/dynamodb/shard-state.ts";
 import { StorageRejectedError } from "../../lib/storage/errors.ts";
 import type { ChunkEntry, PartitionHead, PartitionKey } from "../../lib/storage/ports.ts";
@@ -302,6 +305,25 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
         const cold = await another(table);
         expect(await cold.getHeads(keys)).toEqual(heads);
         expect(await cold.findChunks(keys[7], 0n, 1_000)).toHaveLength(2 * SNAPSHOT_EVERY);
+      }, 120_000);
+
+      it("moves a reader's base to the writers' newest snapshot, so its records do not pile up", async () => {
+        const { store, table } = await open();
+        const reader = new ShardLogs(
+          new DynamoTable(rawClient(), table, new StorageCounters(), false),
+        );
+        const key = { topicId: randomUUID(), partition: 0 };
+        let [head] = await store.getHeads([key]);
+        for (let i = 0; i < 3 * SNAPSHOT_EVERY; i++) {
+          const commit = appendCommit(head, 1n);
+          await store.commitPartitions([commit]);
+          head = commit.head;
+          await store.settled();
+          const state = await reader.current(key.topicId, 0, "test");
+          expect(state.stored(0).head).toEqual(head);
+          expect(state.seq - state.snapshotSeq).toBeLessThanOrEqual(2 * SNAPSHOT_EVERY);
+        }
+        expect(reader.held(key.topicId, 0)!.snapshotSeq).toBeGreaterThan(0);
       }, 120_000);
 
       it("writes a snapshot that failed from the next commit", async () => {

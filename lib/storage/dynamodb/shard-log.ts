@@ -58,6 +58,7 @@ import {
   recordItem,
   recordOfItem,
   type ShardRecord,
+  type ShardSnapshot,
   snapshotItems,
   snapshotOfItems,
 } from "./shard-items.ts";
@@ -68,7 +69,7 @@ const ROUND_ATTEMPTS = 64;
 /** Loads in a row that may meet a gap (records deleted under the loader) before giving up. */
 const LOAD_ATTEMPTS = 8;
 /** Shards whose state a process keeps; idle ones beyond it are forgotten. */
-const MAX_HELD_SHARDS = 4_096;
+const MAX_HELD_SHARDS = 1_024;
 
 /** The outcome of raising a chunk floor: the floor before, or nothing when it was no higher. */
 export type FloorOutcome =
@@ -96,6 +97,8 @@ interface Shard {
   queue: Group[];
   committing: boolean;
   maintaining: Promise<void> | undefined;
+  /** The seq from which a reader next looks for a newer snapshot to move its base to. */
+  nextCatchUp: number;
 }
 
 export class ShardLogs {
@@ -174,6 +177,7 @@ export class ShardLogs {
         queue: [],
         committing: false,
         maintaining: undefined,
+        nextCatchUp: 0,
       };
       this.shards.set(id, entry);
       this.evictIdle();
@@ -202,10 +206,13 @@ export class ShardLogs {
   /** Folds in the records after the held seq; loads the shard when none is held or on a gap. */
   private async refresh(entry: Shard, what: string): Promise<ShardState> {
     for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
-      const state = entry.state ?? (await this.loadSnapshot(entry, what));
+      const state =
+        entry.state ??
+        ShardState.fromSnapshot(entry.topicId, entry.shard, await this.newestSnapshot(entry, what));
       const records = await this.recordsAfter(entry, state.seq, what);
       if (state.apply(records)) {
         entry.state = state;
+        await this.catchUpSnapshot(entry, state, what);
         return state;
       }
       entry.state = undefined; // records we never saw were deleted: a newer snapshot covers them
@@ -221,7 +228,19 @@ export class ShardLogs {
    * snapshot has; if that is not its last part, or a part is missing (a writer died while
    * writing them), the snapshot before it is the newest one.
    */
-  private async loadSnapshot(entry: Shard, what: string): Promise<ShardState> {
+  /**
+   * A process that only reads a shard (a consumer's front, a fetching Lambda) never writes its
+   * snapshots, so its records would pile up: once it holds two windows past its base, it moves
+   * its base to the newest snapshot the writers made (checked once per window, not per read).
+   */
+  private async catchUpSnapshot(entry: Shard, state: ShardState, what: string): Promise<void> {
+    if (state.seq - state.snapshotSeq < 2 * SNAPSHOT_EVERY || state.seq < entry.nextCatchUp) return;
+    entry.nextCatchUp = state.seq + SNAPSHOT_EVERY;
+    const snapshot = await this.newestSnapshot(entry, what);
+    if (snapshot !== undefined) state.rebase(snapshot);
+  }
+
+  private async newestSnapshot(entry: Shard, what: string): Promise<ShardSnapshot | undefined> {
     const pk = S(shardPk(entry.topicId, entry.shard));
     let below = RECORD_SK_PREFIX; // every snapshot key sorts below every record key
     for (;;) {
@@ -239,7 +258,7 @@ export class ShardLogs {
         newest = item;
         break;
       }
-      if (newest === undefined) return ShardState.fromSnapshot(entry.topicId, entry.shard);
+      if (newest === undefined) return undefined;
       const sk = newest.sk?.S ?? "";
       const seq = seqOfSk(sk);
       const count = partCountOf(newest);
@@ -249,10 +268,7 @@ export class ShardLogs {
           : count === 1
             ? [newest]
             : await this.snapshotParts(entry, seq, count, what);
-      if (parts !== undefined) {
-        const snapshot = snapshotOfItems(entry.topicId, parts);
-        return ShardState.fromSnapshot(entry.topicId, entry.shard, snapshot);
-      }
+      if (parts !== undefined) return snapshotOfItems(entry.topicId, parts);
       below = snapshotSk(seq);
     }
   }
