@@ -476,6 +476,42 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
         await expect(other.ensureClusterId("cluster-b")).rejects.toThrow(/"shard" layout/);
       });
 
+      it("lets a store that may only read (the fetch function's role) read without writing", async () => {
+        const { store, table } = await open();
+        const key = { topicId: randomUUID(), partition: 9 };
+        const chunks = await appendChunks(store, key, SNAPSHOT_EVERY + 3);
+        await store.settled();
+        const client = rawClient();
+        const writes: string[] = [];
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            const command = String(context.commandName ?? "");
+            if (!/^(Get|BatchGet|Query)/.test(command)) {
+              writes.push(command);
+              throw Object.assign(new Error(`denied: ${command}`), {
+                name: "AccessDeniedException",
+              });
+            }
+            return next(args);
+          },
+          { step: "initialize", name: "readOnlyRole" },
+        );
+        const reader = await another(table, client);
+        expect((await reader.getHeads([key]))[0].nextOffset).toBe(chunks.at(-1)!.lastOffset + 1n);
+        expect(await reader.findChunks(key, 0n, 1_000)).toEqual(chunks);
+        expect(await reader.findChunkByTimestamp(key, 0)).toEqual(chunks[0]);
+        expect(await reader.segmentReferenced(chunks[0].segmentKey, [key])).toBe(true);
+        expect(writes).toEqual([]);
+        // The check it makes instead still refuses a table of the other layout.
+        const partitionReader = await DynamoMetadataStore.open({
+          config: { ...connection(), table },
+          layout: "partition",
+          client,
+        });
+        cleanups.push(() => partitionReader.close());
+        await expect(partitionReader.getHeads([key])).rejects.toThrow(StorageRejectedError);
+      }, 120_000);
+
       it("deletes every record, snapshot and page of a deleted topic", async () => {
         const { store, table } = await open();
         const t = topic("doomed", { partitionCount: 40 });

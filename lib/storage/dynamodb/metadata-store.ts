@@ -78,6 +78,7 @@ export class DynamoMetadataStore implements MetadataStore {
   private readonly table: DynamoTable;
   private readonly layout: LogLayout;
   private layoutClaimed: Promise<void> | undefined;
+  private layoutChecked: Promise<void> | undefined;
 
   private constructor(table: DynamoTable, layout: LogLayoutName) {
     this.table = table;
@@ -88,12 +89,22 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   /**
-   * The layout's claim on the table, made once per store: with the cluster id (every front and
-   * Lambda asks for it before its first append), or else before the first log operation.
+   * The layout's claim on the table, made once per store before it first writes a partition log:
+   * with the cluster id (every front and Lambda asks for it before its first append), or else
+   * before the first commit. A store that only reads checks the table's layout instead.
    */
-  private logs(): Promise<LogLayout> {
+  private writes(): Promise<LogLayout> {
     this.layoutClaimed ??= this.claim().then(() => {});
     return this.layoutClaimed.then(() => this.layout);
+  }
+
+  private reads(): Promise<LogLayout> {
+    if (this.layoutClaimed !== undefined) return this.writes();
+    this.layoutChecked ??= topics.checkLayout(this.table, this.layout.name).catch((err) => {
+      this.layoutChecked = undefined;
+      throw err;
+    });
+    return this.layoutChecked.then(() => this.layout);
   }
 
   private claim(candidate?: string): Promise<string | undefined> {
@@ -147,7 +158,7 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   async deleteTopic(name: string): Promise<TopicRecord> {
-    const layout = await this.logs();
+    const layout = await this.writes();
     return topics.deleteTopic(this.table, name, (topic) => layout.dropTopic(topic));
   }
 
@@ -160,11 +171,11 @@ export class DynamoMetadataStore implements MetadataStore {
   async getHeads(keys: readonly PartitionKey[]): Promise<PartitionHead[]> {
     this.table.assertOpen("getHeads");
     if (keys.length === 0) return [];
-    return (await this.logs()).getHeads(keys);
+    return (await this.reads()).getHeads(keys);
   }
 
   async commitPartitions(commits: readonly PartitionCommit[]): Promise<CommitOutcome[]> {
-    return (await this.logs()).commitPartitions(commits);
+    return (await this.writes()).commitPartitions(commits);
   }
 
   async findChunks(
@@ -173,7 +184,7 @@ export class DynamoMetadataStore implements MetadataStore {
     limit: number,
     atHead?: PartitionHead,
   ): Promise<ChunkEntry[]> {
-    const { heads } = await this.logs();
+    const { heads } = await this.reads();
     return chunks.findChunks(this.table, heads, key, fromOffset, limit, atHead);
   }
 
@@ -181,19 +192,19 @@ export class DynamoMetadataStore implements MetadataStore {
     key: PartitionKey,
     timestampMs: number,
   ): Promise<ChunkEntry | undefined> {
-    const { heads } = await this.logs();
+    const { heads } = await this.reads();
     return chunks.findChunkByTimestamp(this.table, heads, key, timestampMs);
   }
 
   async deleteChunksBelow(key: PartitionKey, offset: bigint): Promise<number> {
-    return (await this.logs()).deleteChunksBelow(key, offset);
+    return (await this.writes()).deleteChunksBelow(key, offset);
   }
 
   async segmentReferenced(
     segmentKey: string,
     partitions: readonly PartitionKey[],
   ): Promise<boolean> {
-    const { heads } = await this.logs();
+    const { heads } = await this.reads();
     return segmentReferenced(this.table, heads, segmentKey, partitions);
   }
 

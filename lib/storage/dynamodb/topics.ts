@@ -62,14 +62,26 @@ export async function claimCluster(
   if (!result.ok || result.attributes === undefined) {
     throw new Error("ensureClusterId: DynamoDB returned no cluster item");
   }
-  const stored = str(result.attributes, "l");
-  if (stored !== layout) {
-    throw new StorageRejectedError(
-      `DynamoDB table ${table.name} holds partition logs in the "${stored}" layout; this store ` +
-        `is configured for "${layout}" (FLOE_DYNAMODB_LAYOUT). Use "${stored}", or a new table.`,
-    );
-  }
+  refuseOtherLayout(table, str(result.attributes, "l"), layout);
   return candidate === undefined ? undefined : str(result.attributes, "cid");
+}
+
+/**
+ * The check a store that only reads makes instead (the fetch function may not write): one
+ * GetItem; a table no store has written yet passes.
+ */
+export async function checkLayout(table: DynamoTable, layout: LogLayoutName): Promise<void> {
+  const item = await table.get(CLUSTER_KEY, "checkLayout");
+  const stored = item?.l?.S;
+  if (stored !== undefined) refuseOtherLayout(table, stored, layout);
+}
+
+function refuseOtherLayout(table: DynamoTable, stored: string, layout: LogLayoutName): void {
+  if (stored === layout) return;
+  throw new StorageRejectedError(
+    `DynamoDB table ${table.name} holds partition logs in the "${stored}" layout; this store ` +
+      `is configured for "${layout}" (FLOE_DYNAMODB_LAYOUT). Use "${stored}", or a new table.`,
+  );
 }
 
 /** The next value of a counter item, from `first` on: first, first + 1, … */
