@@ -6,10 +6,9 @@
  * the typed storage errors. Run by dynamodb-metadata-store.test.ts on its endpoint.
  */
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient, QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { afterEach, describe, expect, it } from "vitest";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
 import { CHUNKS_PER_PAGE } from "../../lib/storage/dynamodb/commit.ts";
-import type { DynamoTableConfig } from "../../lib/storage/dynamodb/connection.ts";
 import { DynamoMetadataStore } from "../../lib/storage/dynamodb/metadata-store.ts";
 import { deleteTable, ensureTable } from "../../lib/storage/dynamodb/table.ts";
 import { StorageRejectedError, StorageUnavailableError } from "../../lib/storage/errors.ts";
@@ -20,11 +19,9 @@ import type {
   PartitionKey,
   ProducerPartitionState,
 } from "../../lib/storage/ports.ts";
+import { appendChunks, type Connection, dynamoFixtures, type Fresh } from "./dynamodb-fixtures.ts";
 import { appendCommit, emptyHead, topic } from "./metadata-store.contract.ts";
 import { committed, group } from "./metadata-store-coordination.contract.ts";
-
-type Fresh = () => Promise<{ store: DynamoMetadataStore; table: string; cleanup(): Promise<void> }>;
-type Connection = () => Omit<DynamoTableConfig, "table">;
 
 /** A producer with its five retained batches, as an idempotent producer leaves on a head. */
 export function producerOn(head: PartitionHead, count: bigint): ProducerPartitionState {
@@ -50,32 +47,9 @@ export function flushCommit(
 
 export function dynamoAdapterSpecs(fresh: Fresh, connection: Connection): void {
   describe("DynamoMetadataStore", () => {
-    const cleanups: (() => Promise<void>)[] = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0)) await cleanup();
-    });
-    const open = async () => {
-      const f = await fresh();
-      cleanups.push(f.cleanup);
-      return f;
-    };
-    const raw = () => {
-      const c = connection();
-      const client = new DynamoDBClient({ ...c, credentials: { ...c.credentials! } });
-      cleanups.push(async () => client.destroy());
-      return client;
-    };
-    const itemsOf = async (table: string, key: PartitionKey) => {
-      const out = await raw().send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": { S: `P#${key.topicId}#${key.partition}` } },
-          ConsistentRead: true,
-        }),
-      );
-      return out.Items ?? [];
-    };
+    const { cleanups, open, itemsUnder, rawClient: raw } = dynamoFixtures(fresh, connection);
+    const itemsOf = (table: string, key: PartitionKey) =>
+      itemsUnder(table, `P#${key.topicId}#${key.partition}`);
 
     describe("cost counters", () => {
       it("counts calls and consumed read and write units per operation", async () => {
@@ -206,23 +180,6 @@ export function dynamoAdapterSpecs(fresh: Fresh, connection: Connection): void {
     });
 
     describe("index pages", () => {
-      /** Appends chunks of varied sizes and timestamps; returns them in offset order. */
-      async function appendChunks(store: DynamoMetadataStore, key: PartitionKey, count: number) {
-        const chunks: ChunkEntry[] = [];
-        let [head] = await store.getHeads([key]);
-        for (let i = 0; i < count; i++) {
-          const timestampMs = 1_000 + ((i * 7919) % 50) * 10; // jumps around; running max climbs
-          const commit = appendCommit(head, BigInt(1 + (i % 5)), {
-            timestampMs,
-            segmentKey: `seg ${i} with spaces`,
-          });
-          expect(await store.commitPartitions([commit])).toEqual([{ ok: true }]);
-          chunks.push(...commit.chunks);
-          head = commit.head;
-        }
-        return chunks;
-      }
-
       it("moves entries from the head into pages once the inline bound is passed", async () => {
         const { store, table } = await open();
         const key = { topicId: randomUUID(), partition: 3 };

@@ -9,34 +9,29 @@
  * Run by dynamodb-metadata-store.test.ts on its endpoint.
  */
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { afterEach, describe, expect, it } from "vitest";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
 import { StorageCounters } from "../../lib/storage/counters.ts";
 import { DynamoTable } from "../../lib/storage/dynamodb/client.ts";
-import type { DynamoTableConfig } from "../../lib/storage/dynamodb/connection.ts";
 import { SHARD_PARTITIONS } from "../../lib/storage/dynamodb/keys.ts";
 import { DynamoMetadataStore } from "../../lib/storage/dynamodb/metadata-store.ts";
 import { ShardLogs } from "../../lib/storage/dynamodb/shard-log.ts";
 import { PAGE_MIN_ENTRIES, SNAPSHOT_EVERY } from "../../lib/storage/dynamodb/shard-state.ts";
 import { StorageRejectedError } from "../../lib/storage/errors.ts";
-import type { ChunkEntry, PartitionHead, PartitionKey } from "../../lib/storage/ports.ts";
+import type { ChunkEntry, PartitionHead } from "../../lib/storage/ports.ts";
+import {
+  appendChunks,
+  type Connection,
+  dynamoFixtures,
+  type Fresh,
+  failPutsOf,
+} from "./dynamodb-fixtures.ts";
 import { flushCommit, producerOn } from "./dynamodb-metadata-store.specs.ts";
 import { appendCommit, emptyHead, topic } from "./metadata-store.contract.ts";
 
-type Fresh = () => Promise<{ store: DynamoMetadataStore; table: string; cleanup(): Promise<void> }>;
-type Connection = () => Omit<DynamoTableConfig, "table">;
-
 export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
   describe("DynamoMetadataStore, shard layout", () => {
-    const cleanups: (() => Promise<void>)[] = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
-    const open = async () => {
-      const f = await fresh();
-      cleanups.push(f.cleanup);
-      return f;
-    };
+    const { cleanups, open, rawClient, itemsUnder } = dynamoFixtures(fresh, connection);
     /** Another host's store on the same table. */
     const another = async (table: string, client?: DynamoDBClient) => {
       const store = await DynamoMetadataStore.open({
@@ -47,41 +42,8 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
       cleanups.push(() => store.close());
       return store;
     };
-    const rawClient = () => {
-      const c = connection();
-      const client = new DynamoDBClient({ ...c, credentials: { ...c.credentials! } });
-      cleanups.push(async () => client.destroy());
-      return client;
-    };
-    const sortKeysUnder = async (table: string, pk: string) => {
-      const out = await rawClient().send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": { S: pk } },
-          ProjectionExpression: "sk",
-          ConsistentRead: true,
-        }),
-      );
-      return (out.Items ?? []).map((i) => i.sk.S ?? "");
-    };
-
-    /** Commits one chunk to one partition, `count` times; returns the chunks in order. */
-    async function appendChunks(store: DynamoMetadataStore, key: PartitionKey, count: number) {
-      const chunks: ChunkEntry[] = [];
-      let [head] = await store.getHeads([key]);
-      for (let i = 0; i < count; i++) {
-        const timestampMs = 1_000 + ((i * 7919) % 50) * 10;
-        const commit = appendCommit(head, BigInt(1 + (i % 5)), {
-          timestampMs,
-          segmentKey: `seg ${i} with spaces`,
-        });
-        expect(await store.commitPartitions([commit])).toEqual([{ ok: true }]);
-        chunks.push(...commit.chunks);
-        head = commit.head;
-      }
-      return chunks;
-    }
+    const sortKeysUnder = async (table: string, pk: string) =>
+      (await itemsUnder(table, pk)).map((i) => i.sk.S ?? "");
 
     describe("flush commit cost", () => {
       /** Flushes `rounds` times over `partitions` partitions; WCU per flush, snapshots included. */
@@ -261,16 +223,7 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
         const { table } = await open();
         const client = rawClient();
         let failLastPart = false;
-        client.middlewareStack.add(
-          (next) => async (args) => {
-            const input = (args.input ?? {}) as { Item?: { sk?: { S?: string } } };
-            if (failLastPart && input.Item?.sk?.S?.startsWith("N#")) {
-              throw Object.assign(new Error("injected"), { name: "ValidationException" });
-            }
-            return next(args);
-          },
-          { step: "initialize", name: "failLastPart" },
-        );
+        failPutsOf(client, "N#", () => failLastPart);
         const store = await another(table, client);
         const topicId = randomUUID();
         const keys = Array.from({ length: SHARD_PARTITIONS }, (_, partition) => ({
@@ -330,16 +283,7 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
         const { table } = await open();
         const client = rawClient();
         let failSnapshots = true;
-        client.middlewareStack.add(
-          (next) => async (args) => {
-            const input = (args.input ?? {}) as { Item?: { sk?: { S?: string } } };
-            if (failSnapshots && input.Item?.sk?.S?.startsWith("N#")) {
-              throw Object.assign(new Error("injected"), { name: "ValidationException" });
-            }
-            return next(args);
-          },
-          { step: "initialize", name: "failSnapshots" },
-        );
+        failPutsOf(client, "N#", () => failSnapshots);
         const store = await another(table, client);
         const key = { topicId: randomUUID(), partition: 0 };
         await appendChunks(store, key, SNAPSHOT_EVERY);
