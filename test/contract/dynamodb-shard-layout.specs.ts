@@ -81,7 +81,7 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
         expect(
           (await wcuPerFlush(SHARD_PARTITIONS, 2 * SNAPSHOT_EVERY)) / SHARD_PARTITIONS,
         ).toBeLessThan(0.5);
-        expect((await wcuPerFlush(100, SNAPSHOT_EVERY)) / 100).toBeLessThan(0.5);
+        expect((await wcuPerFlush(100, SNAPSHOT_EVERY)) / 100).toBeLessThan(0.2);
       }, 120_000);
     });
 

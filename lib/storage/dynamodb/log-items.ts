@@ -10,7 +10,9 @@
  *   cf  chunk floor: entries with lastOffset < cf were deleted by deleteChunksBelow (absent: 0)
  *
  * Page item (pk P#…, sk C#<lastOffset of its last entry>):
- *   e   chunk entries, oldest first (list of text)
+ *   e   chunk entries, oldest first (list of text), as the partition layout writes them, or
+ *   b   the same texts as raw-deflated JSON, as the shard layout writes its larger pages (a
+ *       page of 32 entries with 60-character segment keys shrinks about by half)
  *
  * A chunk entry is one space-separated text, the segment key last (it may contain spaces):
  *   "<base> <last-base> <byteStart> <byteLength> <batchCount> <maxTs> <runningMaxTs|''> <key>"
@@ -20,6 +22,7 @@
  * Producer state is "<pid>/<epoch>/<lastAppendMs>[/<firstSeq>,<lastSeq>,<base>,<last>]*" per
  * producer, producers joined by ";".
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type {
   ChunkEntry,
   PartitionHead,
@@ -100,17 +103,28 @@ export function headUpdate(
 /** `no` is a DynamoDB reserved word; every expression naming it maps #no to it. */
 export const HEAD_NAMES = Object.freeze({ "#no": "no" });
 
-export function pageItem(key: PartitionKey, entries: readonly ChunkEntry[]): Item {
+export function pageItem(
+  key: PartitionKey,
+  entries: readonly ChunkEntry[],
+  options: { deflated?: boolean } = {},
+): Item {
   const last = entries.at(-1);
   if (last === undefined) throw new Error("an index page holds at least one entry");
+  const texts = entries.map(encodeChunk);
   return {
     ...keyAttributes({ pk: partitionPk(key.topicId, key.partition), sk: pageSk(last.lastOffset) }),
-    e: { L: entries.map((c) => S(encodeChunk(c))) },
+    ...(options.deflated
+      ? { b: { B: deflateRawSync(Buffer.from(JSON.stringify(texts))) } }
+      : { e: { L: texts.map((text) => S(text)) } }),
   };
 }
 
 export function entriesOfPage(key: PartitionKey, item: Item): ChunkEntry[] {
-  return (item.e?.L ?? []).map((v) => decodeChunk(key, v.S ?? ""));
+  const texts: string[] =
+    item.b?.B !== undefined
+      ? JSON.parse(inflateRawSync(item.b.B).toString("utf8"))
+      : (item.e?.L ?? []).map((v) => v.S ?? "");
+  return texts.map((text) => decodeChunk(key, text));
 }
 
 export function encodeChunk(c: ChunkEntry): string {

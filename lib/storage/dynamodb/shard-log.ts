@@ -418,7 +418,7 @@ export class ShardLogs {
       const { snapshot, pages } = state.snapshotAt(at);
       if (pages.length > 0) {
         await this.table.batchWrite(
-          pages.map((page) => ({ put: pageItem(page.key, page.entries) })),
+          pages.map((page) => ({ put: pageItem(page.key, page.entries, { deflated: true }) })),
           "shard index pages",
         );
       }
