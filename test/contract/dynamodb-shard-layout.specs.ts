@@ -80,7 +80,7 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
       it("costs far less than a write unit per partition for a dense flush of 32 or 100", async () => {
         expect(
           (await wcuPerFlush(SHARD_PARTITIONS, 2 * SNAPSHOT_EVERY)) / SHARD_PARTITIONS,
-        ).toBeLessThan(0.5);
+        ).toBeLessThan(0.2);
         expect((await wcuPerFlush(100, SNAPSHOT_EVERY)) / 100).toBeLessThan(0.2);
       }, 120_000);
     });
