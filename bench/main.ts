@@ -19,8 +19,9 @@
  * Full mode writes the report (./report.ts: README.md, results.json and PNG charts) into
  * docs/benchmarks/, or into --out <dir>; --quick runs smaller counts and fewer matrix cells and
  * only prints unless --write or --out is given. --aws-only runs just the AWS cost part (about
- * 30 s with --quick) and only prints. --from <results.json> measures nothing: it re-renders the
- * report and charts of a stored run (into --out, by default the file's own directory).
+ * 2 minutes with --quick: both DynamoDB layouts) and only prints. --from <results.json>
+ * measures nothing: it re-renders the report and charts of a stored run (into --out, by
+ * default the file's own directory).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";

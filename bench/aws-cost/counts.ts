@@ -3,7 +3,7 @@
  * StorageCounters differences, plus the helpers that average, add and cross-check them against
  * the Meter's attribution.
  */
-import type { MeterSnapshot } from "./meter.ts";
+import { type MeterSnapshot, OUTSIDE_PORT_CALL } from "./meter.ts";
 
 export interface RequestCounts {
   s3Put: number;
@@ -53,12 +53,20 @@ export function scaleMeter(snapshot: MeterSnapshot, divisor: number): MeterSnaps
   return { dynamo, time };
 }
 
-/** The meter's DynamoDB totals must be the store's own: otherwise a call escaped attribution. */
+/**
+ * The meter's DynamoDB totals must be the store's own, and every call must belong to a port
+ * call (background writes run in the context of the call that started them): otherwise a call
+ * escaped attribution.
+ */
 export function checkAttribution(
   what: string,
   meter: MeterSnapshot,
   counters: Record<string, number>,
 ): void {
+  const outside = Object.keys(meter.dynamo).filter((k) => k.startsWith(OUTSIDE_PORT_CALL));
+  if (outside.length > 0) {
+    throw new Error(`${what}: DynamoDB calls made outside any port call: ${outside.join(", ")}`);
+  }
   let rcu = 0;
   let wcu = 0;
   let calls = 0;

@@ -35,6 +35,9 @@ export interface MeterSnapshot {
   time: TimeBreakdown;
 }
 
+/** The port method of a DynamoDB call that was made outside any (a call the meter missed). */
+export const OUTSIDE_PORT_CALL = "(outside a port call)";
+
 export class Meter {
   private readonly context = new AsyncLocalStorage<string>();
   private readonly dynamo = new Map<string, DynamoTally>();
@@ -45,7 +48,7 @@ export class Meter {
     client.middlewareStack.add(
       (next, ctx) => async (args) => {
         const operation = String(ctx.commandName ?? "Unknown").replace(/Command$/, "");
-        const key = `${this.context.getStore() ?? "(outside a port call)"} ${operation}`;
+        const key = `${this.context.getStore() ?? OUTSIDE_PORT_CALL} ${operation}`;
         const tally = this.tally(key);
         tally.calls++;
         const out = await next(args);

@@ -1,5 +1,6 @@
 /**
- * Requests per GiB written and read on the AWS backend, with the log engine's default settings.
+ * Requests per GiB written and read on the AWS backend, with the log engine's default settings,
+ * on one DynamoDB log layout (the run uses the default one).
  *
  * Write: one idempotent producer sends "produce requests" of one batch per partition
  * (`recordsPerBatch` × `recordBytes`, i.e. what the Java client's batch.size=16384 holds) to
@@ -21,6 +22,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../../lib/broker/log/errors.ts";
+import type { LogLayoutName } from "../../lib/config/aws-config.ts";
 import { batchesIn } from "../../lib/protocol/records/batch-header.ts";
 import type { PartitionKey } from "../../lib/storage/ports.ts";
 import { checkAttribution, type RequestCounts, requestCounts } from "./counts.ts";
@@ -55,9 +57,23 @@ export interface GibPhase {
 
 export interface GibResult {
   settings: GibSettings;
-  write: GibPhase & { flushes: number; avgSegmentBytes: number; partitionCommits: number };
+  /** Absent in results from before the shard layout: those measured the partition layout. */
+  layout?: LogLayoutName;
+  write: GibPhase & {
+    flushes: number;
+    avgSegmentBytes: number;
+    partitionCommits: number;
+    /** Shard snapshots the phase wrote (absent in older results). */
+    shardSnapshots?: number;
+  };
   read: GibPhase & { fetches: number; readCalls: number; cacheHits: number };
-  idle: { seconds: number; partitions: number; totals: RequestCounts };
+  idle: {
+    seconds: number;
+    partitions: number;
+    totals: RequestCounts;
+    /** LogService's getHeads calls (the watcher's polls); absent in older results. */
+    getHeadsCalls?: number;
+  };
 }
 
 function phase(
@@ -72,8 +88,12 @@ function phase(
   return { bytes, records, wallSec, totals: requestCounts(counters), byCall: meter.dynamo, callMs };
 }
 
-export async function measurePerGib(stack: AwsStack, settings: GibSettings): Promise<GibResult> {
-  const writer = await stack.openFront();
+export async function measurePerGib(
+  stack: AwsStack,
+  settings: GibSettings,
+  layout: LogLayoutName,
+): Promise<GibResult> {
+  const writer = await stack.openFront({ layout });
   const topicId = randomUUID();
   const keys: PartitionKey[] = Array.from({ length: settings.partitions }, (_, partition) => ({
     topicId,
@@ -126,6 +146,7 @@ export async function measurePerGib(stack: AwsStack, settings: GibSettings): Pro
     if (failure !== undefined) throw failure;
     const wallSec = (performance.now() - t0) / 1000;
     await writer.log.receiptsWritten();
+    await writer.metadata.settled(); // the shard layout's snapshots, pages and cleanup
     const counters = countersDelta(c0, writer.counters.snapshot());
     const meter = meterDelta(m0, writer.meter.snapshot());
     checkAttribution("per-GiB write", meter, counters);
@@ -136,12 +157,13 @@ export async function measurePerGib(stack: AwsStack, settings: GibSettings): Pro
       flushes,
       avgSegmentBytes: (m.segmentPutBytes - metrics0.segmentPutBytes) / flushes,
       partitionCommits: m.partitionCommits - metrics0.partitionCommits,
+      shardSnapshots: counters["dynamodb.shardSnapshots"] ?? 0,
     };
   } finally {
     await writer.close();
   }
 
-  const reader = await stack.openFront();
+  const reader = await stack.openFront({ layout });
   try {
     const c0 = reader.counters.snapshot();
     const m0 = reader.meter.snapshot();
@@ -181,6 +203,7 @@ export async function measurePerGib(stack: AwsStack, settings: GibSettings): Pro
     checkAttribution("per-GiB read", meter, counters);
 
     const i0 = reader.counters.snapshot();
+    const im0 = reader.meter.snapshot();
     const idleStart = performance.now();
     // MaxWaitMs-bounded waits back to back, as a consumer's fetch loop sends them.
     while (performance.now() - idleStart < settings.idleMs) {
@@ -191,10 +214,12 @@ export async function measurePerGib(stack: AwsStack, settings: GibSettings): Pro
         next,
       );
     }
+    // Not checked for attribution: the front's watcher may have a poll in flight right now.
     const idle = {
       seconds: (performance.now() - idleStart) / 1000,
       partitions: keys.length,
       totals: requestCounts(countersDelta(i0, reader.counters.snapshot())),
+      getHeadsCalls: meterDelta(im0, reader.meter.snapshot()).time.getHeads?.calls ?? 0,
     };
     if (bytes !== write.bytes || records !== write.records) {
       throw new Error(
@@ -203,6 +228,7 @@ export async function measurePerGib(stack: AwsStack, settings: GibSettings): Pro
     }
     return {
       settings,
+      layout,
       write,
       read: {
         ...phase(bytes, records, wallSec, counters, meter),

@@ -6,27 +6,51 @@
 
 import { DEFAULT_LOG_CONFIG } from "../../lib/broker/log/log-config.ts";
 import { AWS_FRONT_LOG_DEFAULTS } from "../../lib/front/aws.ts";
-import { calls, dollars, flushRow, gibRows, MiB, num, pct, table } from "./report.ts";
-import type { AwsCostResult } from "./run.ts";
+import { CHUNKS_PER_PAGE } from "../../lib/storage/dynamodb/commit.ts";
+import { SHARD_PARTITIONS } from "../../lib/storage/dynamodb/keys.ts";
+import { SNAPSHOT_EVERY } from "../../lib/storage/dynamodb/shard-state.ts";
+import {
+  calls,
+  commitSplit,
+  dollars,
+  flushRow,
+  gibRows,
+  MiB,
+  num,
+  pct,
+  pointLabel,
+  table,
+} from "./report.ts";
+import {
+  type AwsCostResult,
+  gibLayoutOf,
+  layoutOf,
+  layoutsOf,
+  steadyFlushesOf,
+  topicsOf,
+} from "./run.ts";
 
 function flushTable(r: AwsCostResult): string {
   return table(
     [
       "Partitions per flush",
+      "Layout",
       "S3 PUT",
       "DynamoDB WCU",
       "DynamoDB RCU",
       "WCU per partition",
       "RCU per partition",
+      "WCU, commit only",
+      "WCU, pages and snapshots",
       "DynamoDB calls per flush",
       "$ per million flushes",
       "Head read share",
     ],
     r.perFlush.map((p) => {
       const row = flushRow(p);
-      return [...row.slice(0, 6), calls(p.perFlush.dynamoCalls), ...row.slice(6)];
+      return [...row.slice(0, 9), calls(p.perFlush.dynamoCalls), ...row.slice(9)];
     }),
-    ["r", "r", "r", "r", "r", "r", "l", "r", "r"],
+    ["r", "l", "r", "r", "r", "r", "r", "r", "r", "l", "r", "r"],
   );
 }
 
@@ -35,27 +59,149 @@ function byCallTable(r: AwsCostResult): string {
   for (const p of r.perFlush) {
     for (const [key, t] of Object.entries(p.byCall)) {
       const [call, op] = key.split(" ");
-      rows.push([String(p.partitions), `\`${call}\``, op, num(t.calls), num(t.wcu), num(t.rcu)]);
+      rows.push([
+        pointLabel(p),
+        layoutOf(p),
+        `\`${call}\``,
+        op,
+        num(t.calls),
+        num(t.wcu),
+        num(t.rcu),
+      ]);
     }
   }
   return table(
-    ["Partitions", "Port call", "DynamoDB operation", "Calls per flush", "WCU", "RCU"],
+    ["Partitions", "Layout", "Port call", "DynamoDB operation", "Calls per flush", "WCU", "RCU"],
     rows,
-    ["r", "l", "l", "r", "r", "r"],
+    ["r", "l", "l", "l", "r", "r", "r"],
   );
 }
 
 function timeTable(r: AwsCostResult): string {
   const names = [...new Set(r.perFlush.flatMap((p) => Object.keys(p.emulatorMs.calls)))].sort();
   return table(
-    ["Partitions", "flush (append → answered)", ...names.map((n) => `\`${n}\``)],
+    ["Partitions", "Layout", "flush (append → answered)", ...names.map((n) => `\`${n}\``)],
     r.perFlush.map((p) => [
-      String(p.partitions),
+      pointLabel(p),
+      layoutOf(p),
       num(p.emulatorMs.flush, 0),
       ...names.map((n) => num(p.emulatorMs.calls[n] ?? 0, 0)),
     ]),
-    ["r", "r", ...names.map(() => "r" as const)],
+    ["r", "l", "r", ...names.map(() => "r" as const)],
   );
+}
+
+const LAYOUT_TEXT = {
+  shard:
+    "**shard** (the default): a flush's commits to the partitions of one shard " +
+    `(${SHARD_PARTITIONS} partitions of a topic) are one \`PutItem\` of a compressed record, and every ` +
+    `${SNAPSHOT_EVERY} records of a shard a snapshot, the index pages of its partitions and the ` +
+    "deletion of older records are written in the background, after the commit is answered",
+  partition:
+    "**partition**: one conditional `UpdateItem` per partition, and an index page every " +
+    `${CHUNKS_PER_PAGE}th commit of a partition`,
+};
+
+/** Which layouts of the DynamoDB metadata the points were measured on, and what they are. */
+function layoutsText(r: AwsCostResult): string {
+  const layouts = layoutsOf(r);
+  if (layouts.length === 1) {
+    return `Every point is measured on the ${layouts[0]} layout of the DynamoDB metadata (${LAYOUT_TEXT[layouts[0]]}).`;
+  }
+  return (
+    "Every point is measured on each layout of the DynamoDB metadata " +
+    "(`lib/storage/dynamodb/log-layout.ts`), each on its own table and bucket: " +
+    `${layouts.map((l) => LAYOUT_TEXT[l]).join("; ")}.`
+  );
+}
+
+/** How each layout measured its steady state, in words. */
+function steadyText(r: AwsCostResult): string {
+  return layoutsOf(r)
+    .map((layout) => {
+      const p = r.perFlush.find((x) => layoutOf(x) === layout);
+      if (p === undefined) return "";
+      const n = steadyFlushesOf(r, p);
+      const warm = p.warmupFlushes ?? 0;
+      return layout === "shard"
+        ? `the shard layout averages ${n} flushes (whole windows of ${SNAPSHOT_EVERY} records, so each shard writes ${n / SNAPSHOT_EVERY} snapshot${n === SNAPSHOT_EVERY ? "" : "s"} among them), after the first flush and ${warm} more: a shard's first snapshot has no window before it to delete, every later one does`
+        : `the partition layout averages ${n} flushes after the first (a multiple of ${CHUNKS_PER_PAGE}: every ${CHUNKS_PER_PAGE}th commit of a partition also writes an index page)`;
+    })
+    .join("; ");
+}
+
+/** A point's two layouts side by side, where both were measured. */
+function sideBySide(r: AwsCostResult): string[] {
+  const out: string[] = [];
+  for (const p of r.perFlush) {
+    if (layoutOf(p) !== "shard") continue;
+    const q = r.perFlush.find(
+      (x) => layoutOf(x) === "partition" && pointLabel(x) === pointLabel(p),
+    );
+    if (q === undefined || q.perFlush.wcu === 0) continue;
+    out.push(
+      `${pointLabel(p)}: ${num(p.perFlush.wcu)} against ${num(q.perFlush.wcu)} WCU (${num(p.perFlush.wcu / q.perFlush.wcu, 2)}×), ${dollars(p.dollarsPerMillionFlushes)} against ${dollars(q.dollarsPerMillionFlushes)} per million flushes`,
+    );
+  }
+  return out;
+}
+
+function layoutBullets(r: AwsCostResult): string {
+  const bullets: string[] = [];
+  const oneTopic = (layout: string) =>
+    r.perFlush
+      .filter((p) => layoutOf(p) === layout && topicsOf(p) === 1)
+      .sort((a, b) => b.partitions - a.partitions)[0];
+  const shard = oneTopic("shard");
+  if (shard !== undefined) {
+    const puts = shard.byCall["commitPartitions PutItem"]?.calls ?? 0;
+    const split = commitSplit(shard);
+    bullets.push(
+      `**Shard layout: a flush costs per shard, plus an index page per partition per window.** ` +
+        `At ${pointLabel(shard)} partitions (${shard.commitPoints ?? "?"} shards): ${num(puts)} \`PutItem\` per flush ` +
+        `(one commit record per shard, and the snapshots: ${num(shard.shardSnapshots ?? 0, 3)} per flush on average); the flushes ` +
+        `that wrote only their records cost ${split.commit} WCU, and the snapshot windows add ` +
+        `${split.occasional} WCU per flush on average: each partition's index page once per window, ` +
+        "the snapshot, and deleting the records and snapshot of the window before (`BatchWriteItem`, " +
+        "after two `Query` calls for their keys, which read the whole items). These are written " +
+        "in the background after the commit is answered; the run waits for them (`settled()`) " +
+        "before it counts a flush.",
+    );
+  }
+  const partition = r.perFlush.find((p) => layoutOf(p) === "partition" && p.partitions === 100);
+  if (partition !== undefined) {
+    bullets.push(
+      "**Partition layout: a flush costs per partition.** One conditional `UpdateItem` per " +
+        `partition (1 WCU while the head item stays under 1 KB) plus an index-page put per partition every ${CHUNKS_PER_PAGE}th ` +
+        `commit: ${num(partition.perPartition.wcu, 3)} WCU per partition in all at 100 partitions, ` +
+        "the segment receipt included.",
+    );
+  }
+  const pairs = sideBySide(r);
+  if (pairs.length > 0) {
+    bullets.push(
+      `**Side by side (shard against partition layout, per flush):** ${pairs.join("; ")}. ` +
+        "A shard never spans topics, so a flush holding one partition of each of 100 topics " +
+        "writes 100 records, each later deleted with its window: that, and a flush of a single " +
+        "partition, are where the shard layout costs more.",
+    );
+  }
+  bullets.push(
+    "**One segment receipt per flush** (`putSegmentReceipt`, 1 WCU per KB of receipt, written " +
+      "after the producers are answered; it keeps the orphan collector's judgment cheap), and " +
+      "one S3 PUT per flush whatever N is, in both layouts.",
+  );
+  const headline = r.perFlush.find((p) => p.partitions === 100 && topicsOf(p) === 1);
+  if (headline !== undefined) {
+    bullets.push(
+      "**No head read before a commit in steady state**: the flush commits on the head it " +
+        "remembers from its own last commit (`lib/broker/log/segment-flush.ts`); a head another " +
+        "front moved is learnt from the failed condition at no extra read. Head reads per " +
+        `100-partition flush (${layoutOf(headline)} layout): ${num(headline.headReadRcu)} RCU ` +
+        `(${pct(headline.headReadShare)} of that flush's request cost).`,
+    );
+  }
+  return bullets.map((b) => `- ${b}`).join("\n");
 }
 
 function segmentSizeTable(r: AwsCostResult): string {
@@ -94,7 +240,6 @@ export function awsCostMarkdown(r: AwsCostResult): string {
   const w = g.raw.write;
   const rd = g.raw.read;
   const s = g.raw.settings;
-  const p100 = r.perFlush.find((p) => p.partitions === 100) ?? r.perFlush[0];
   const readRcuShare = g.read.rcu === 0 ? 0 : g.readHeadRereadRcu / g.read.rcu;
   const conditionFailures =
     r.perFlush.reduce((n, p) => n + p.perFlush.conditionFailures, 0) +
@@ -114,36 +259,28 @@ counts times the ${r.prices.region} list prices below. This part of the run took
 ### Per flush
 
 Each flush carries one 1-record append (${r.settings.flushRecordBytes}-byte value, one idempotent producer) for
-each of N partitions, so one flush = one segment PUT + one commit of N partitions. Steady state:
-the average of ${r.settings.flushRounds} flushes into partitions that already hold data (a multiple of 4, because
-every 4th commit of a partition also writes an index page). "Head read share" is the part of
-the flush's request cost spent on the broker's head read before the commit.
+each of N partitions — of one topic, or of N topics of one partition each where the table says
+so — so one flush = one segment PUT + one commit of N partitions. ${layoutsText(r)} Steady state, over whole periods of
+each layout's occasional writes: ${steadyText(r)}. "WCU, commit only" averages the flushes that
+wrote no index page and no snapshot; "WCU, pages and snapshots" is what the others add, spread
+over every flush. "Head read share" is the part of the flush's request cost spent on the
+broker's head read before the commit.
 
 ${flushTable(r)}
 
 The first flush into fresh partitions: ${r.perFlush
     .map(
       (p) =>
-        `${p.partitions} → ${num(p.first.perFlush.s3Put)} PUT, ${num(p.first.perFlush.wcu)} WCU, ${num(p.first.perFlush.rcu)} RCU`,
+        `${pointLabel(p)} (${layoutOf(p)}) → ${num(p.first.perFlush.s3Put)} PUT, ${num(p.first.perFlush.wcu)} WCU, ${num(p.first.perFlush.rcu)} RCU`,
     )
-    .join("; ")} (DynamoDB Local reports reads of absent heads as 0 RCU; see the last part).
+    .join("; ")} (DynamoDB Local reports reads of absent items as 0 RCU; see the last part).
 
-Where the units go (steady state, per flush):
+Where the units go (steady state, per flush; the shard layout's background writes are booked
+under the \`commitPartitions\` call that started them):
 
 ${byCallTable(r)}
 
-- **A flush costs per partition, not per byte.** One conditional \`UpdateItem\` per partition
-  (1 WCU while the head item stays under 1 KB) plus one index-page put per partition every 4th
-  commit, and one segment receipt per flush (\`putSegmentReceipt\`, 1 WCU up to ≈ 60
-  partitions, written after the producers are answered; it keeps the orphan collector's
-  judgment cheap) — ${num(p100.perPartition.wcu, 3)} WCU per partition in all at 100 partitions — and the broker's
-  head read. The S3 side is one PUT per flush whatever N is.
-- **No head read before a commit in steady state**: the flush commits on the head it remembers
-  from its own last commit (\`lib/broker/log/segment-flush.ts\`); a head another front moved is
-  learnt from the failed condition at no extra read. Head reads per 100-partition flush:
-  ${num(p100.headReadRcu)} RCU (${pct(p100.headReadShare)} of that flush's request cost).
-- DynamoDB calls of one flush: ⌈N/100⌉ \`BatchGetItem\`, N \`UpdateItem\` (64 in flight), and
-  ⌈pages/25⌉ \`BatchWriteItem\`.
+${layoutBullets(r)}
 
 Time per flush on the emulators, in ms (loopback, in-memory emulators: where the time goes
 here, not what AWS would take; times of concurrent calls overlap):
@@ -152,7 +289,7 @@ ${timeTable(r)}
 
 ### Per GiB written and read
 
-Write: ${num(w.bytes / MiB, 0)} MiB of record batches (${s.recordsPerBatch} × ${s.recordBytes}-byte records per batch, as the Java
+On the ${gibLayoutOf(r)} layout${gibLayoutOf(r) === "shard" ? " (the default; the per-flush table above prices the other one)" : ""}. Write: ${num(w.bytes / MiB, 0)} MiB of record batches (${s.recordsPerBatch} × ${s.recordBytes}-byte records per batch, as the Java
 producer's 16 KiB batch.size packs them; one idempotent producer) to ${s.partitions} partitions, one batch per
 partition per produce request, ${num(s.outstandingBytes / MiB, 0)} MiB kept in flight so that segments are full:
 ${w.flushes} segments of ${num(w.avgSegmentBytes / MiB, 2)} MiB on average, ${w.partitionCommits} partition commits. Read: a second front
@@ -162,7 +299,7 @@ calls, ${num(rd.totals.s3Get, 0)} ranged GETs (one per chunk, i.e. per partition
 were answered by the cache). "GiB" is 2^30 bytes of record batches.
 
 ${gibTable(r)}
-
+${snapshotWindowNote(r)}
 DynamoDB calls per GiB written: ${calls(g.written.dynamoCalls, 0)}; per GiB read: ${calls(g.read.dynamoCalls, 0)}.
 
 Prices: ${r.prices.source}. S3 Standard requests: ${r.prices.asOf.s3}; DynamoDB
@@ -180,25 +317,75 @@ ${segmentSizeTable(r)}
   chunk with its own ranged GET, so GETs per GiB = segments per GiB × partitions per segment
   (${num(chunkKiB, 0)} KiB chunks here). The same segments shared by 1,000 partitions would be
   ${num(manyGets, 0)} GETs ≈ ${dollars((manyGets * r.prices.s3GetPer1000) / 1000)} per GiB read (arithmetic, not measured).
-- ${headReread(g.readHeadRereadRcu, g.read.rcu, readRcuShare)}
+- ${gibLayoutOf(r) === "shard" ? shardReads(r) : headReread(g.readHeadRereadRcu, g.read.rcu, readRcuShare)}
 - **Idle consumers cost by the second.** The caught-up consumer then long-polled the idle topic
-  for ${num(g.raw.idle.seconds, 1)} s: the front's watcher read the ${r.idlePoll.partitions} heads ${num(r.idlePoll.getHeadsPerSecond, 1)} times a second
+  for ${num(g.raw.idle.seconds, 1)} s: the front's watcher read the ${r.idlePoll.partitions} partitions' heads (\`getHeads\`) ${num(r.idlePoll.getHeadsPerSecond, 1)} times a second
   (\`pollIntervalMs\` = ${DEFAULT_LOG_CONFIG.pollIntervalMs}, backing off to \`maxPollIntervalMs\` = ${AWS_FRONT_LOG_DEFAULTS.maxPollIntervalMs} as AWS fronts do),
   ${num(r.idlePoll.rcuPerSecond, 1)} RCU/s ≈ ${dollars(r.idlePoll.dollarsPerMonth)} per 30-day month per front with waiting consumers, whether or
   not anything is written.
 
 ### How far DynamoDB Local's units are from AWS's
 
-- Single-item reads and writes (\`GetItem\`, \`BatchGetItem\`, \`Query\`, \`UpdateItem\`,
-  \`BatchWriteItem\` — everything on these paths) are charged from the item sizes as AWS does.
+- Single-item reads and writes (\`GetItem\`, \`BatchGetItem\`, \`Query\`, \`PutItem\`,
+  \`UpdateItem\`, \`BatchWriteItem\` — everything on these paths) are charged from the item sizes
+  as AWS does. A \`Query\` with a projection is charged for the whole items it reads, as on AWS.
 - Transactions are reported as 2 units whatever their size (docs/dynamodb-tables.md); no
   transaction runs on the flush, write or read path, so this does not affect these figures.
 - Reads of absent items are reported as 0 RCU; AWS charges a strongly consistent read of an
   absent item 1 RCU (unverified). Only the first flush into fresh partitions reads absent heads:
   on AWS it costs about N RCU more than shown above.
+- A \`Query\` that finds no item is reported as 0 RCU. AWS charges a strongly consistent Query
+  at least 1 RCU even when it returns nothing (unverified). The shard layout reads a shard with
+  such a Query whenever nothing was committed to it since the reader last looked — every idle
+  long-poll, and a fetch of a shard that did not move — so on AWS its reads cost about 1 RCU
+  per shard per look more than shown here.
 - DynamoDB does not report the units of failed conditional writes (Local or AWS); none happened
   in this run (${num(conditionFailures, 0)} counted).
 `;
+}
+
+/**
+ * The shard layout writes a snapshot (and pages, and cleanup) every SNAPSHOT_EVERY flushes: a
+ * write phase of fewer flushes, or not a whole number of windows, has less or more than its
+ * share of them. Said next to the per-GiB table; the per-flush table has the steady state.
+ */
+function snapshotWindowNote(r: AwsCostResult): string {
+  const w = r.perGib.raw.write;
+  if (gibLayoutOf(r) !== "shard" || w.shardSnapshots === undefined) return "";
+  const shards = Math.ceil(r.perGib.raw.settings.partitions / SHARD_PARTITIONS);
+  const due = (w.flushes * shards) / SNAPSHOT_EVERY;
+  if (w.shardSnapshots === due) return "";
+  return `
+The write phase's ${w.flushes} flushes to ${shards} shard${shards === 1 ? "" : "s"} wrote ${w.shardSnapshots} snapshot${w.shardSnapshots === 1 ? "" : "s"} (steady state: one per shard
+per ${SNAPSHOT_EVERY} flushes, ${num(due, 2)} here), so its DynamoDB write units hold ${w.shardSnapshots < due ? "less" : "more"} than their share
+of the snapshots, index pages and cleanup; the per-flush table (and the cost model, which prices
+flushes from it) has them at their steady rate.
+`;
+}
+
+/** The shard layout's read path: one refresh per shard per fetch, and the chunk lookups. */
+function shardReads(r: AwsCostResult): string {
+  const g = r.perGib;
+  const perGib = (prefix: string) => {
+    let rcu = 0;
+    let n = 0;
+    for (const [k, v] of Object.entries(g.raw.read.byCall)) {
+      if (!k.startsWith(prefix)) continue;
+      rcu += v.rcu;
+      n += v.calls;
+    }
+    const scale = (1024 * MiB) / g.raw.read.bytes;
+    return { rcu: rcu * scale, calls: n * scale };
+  };
+  const heads = perGib("getHeads ");
+  const chunks = perGib("findChunks ");
+  return (
+    "**Reads in the shard layout:** `getHeads` brings the reader's shard state up to date " +
+    `(${num(heads.calls, 0)} \`Query\` calls, ${num(heads.rcu, 0)} RCU per GiB read: the snapshot and the ` +
+    "records after it when the shard is new to the front, then only the records it has not " +
+    `seen), and \`findChunks\` answers from that state or from index pages (${num(chunks.calls, 0)} calls, ` +
+    `${num(chunks.rcu, 0)} RCU per GiB read).`
+  );
 }
 
 /** The read path's head reads: one per fetch (getHeads), and whether findChunks read it again. */

@@ -4,7 +4,15 @@
  * only lay them out, with the inputs (counts, units, prices and their dates) next to every
  * dollar amount.
  */
-import type { AwsCostResult, FlushPointSummary } from "./run.ts";
+import {
+  type AwsCostResult,
+  type FlushPointSummary,
+  gibLayoutOf,
+  layoutOf,
+  layoutsOf,
+  steadyFlushesOf,
+  topicsOf,
+} from "./run.ts";
 
 export const MiB = 1024 * 1024;
 
@@ -46,14 +54,37 @@ function consoleTable(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join("\n");
 }
 
+/** "1,000" for one topic; "100 over 100 topics" when the partitions are spread. */
+export function pointLabel(p: FlushPointSummary): string {
+  const topics = topicsOf(p);
+  return topics === 1
+    ? num(p.partitions, 0)
+    : `${num(p.partitions, 0)} over ${num(topics, 0)} topics`;
+}
+
+/** The WCU of the flushes that wrote only their commit, and what index pages/snapshots add. */
+export function commitSplit(p: FlushPointSummary): { commit: string; occasional: string } {
+  const c = p.commitOnly;
+  if (c === undefined || c === null) return { commit: "–", occasional: "–" };
+  return { commit: num(c.perFlush.wcu), occasional: num(p.perFlush.wcu - c.perFlush.wcu) };
+}
+
+/**
+ * The row of one point on one layout: partitions, layout, S3 PUT, WCU, RCU, per partition, the
+ * WCU split into commit and occasional writes, $ per million flushes, head-read share.
+ */
 export function flushRow(p: FlushPointSummary): string[] {
+  const split = commitSplit(p);
   return [
-    String(p.partitions),
+    pointLabel(p),
+    layoutOf(p),
     num(p.perFlush.s3Put),
     num(p.perFlush.wcu),
     num(p.perFlush.rcu),
     num(p.perPartition.wcu, 3),
     num(p.perPartition.rcu, 3),
+    split.commit,
+    split.occasional,
     num(p.dollarsPerMillionFlushes, 2),
     pct(p.headReadShare),
   ];
@@ -61,14 +92,28 @@ export function flushRow(p: FlushPointSummary): string[] {
 
 const FLUSH_HEAD = [
   "partitions/flush",
+  "layout",
   "S3 PUT",
   "WCU",
   "RCU",
   "WCU/partition",
   "RCU/partition",
+  "WCU commit only",
+  "WCU pages+snapshots",
   "$/million flushes",
   "head-read share",
 ];
+
+/** "shard layout: 32 flushes averaged after 32; partition layout: 8 after 1". */
+export function roundsText(r: AwsCostResult): string {
+  return layoutsOf(r)
+    .map((layout) => {
+      const p = r.perFlush.find((x) => layoutOf(x) === layout);
+      if (p === undefined) return "";
+      return `${layout} layout: ${steadyFlushesOf(r, p)} flushes averaged after ${1 + (p.warmupFlushes ?? 0)}`;
+    })
+    .join("; ");
+}
 
 export function gibRows(r: AwsCostResult): string[][] {
   const g = r.perGib;
@@ -107,10 +152,10 @@ export function awsCostConsole(r: AwsCostResult): string {
   const g = r.perGib;
   const w = g.raw.write;
   return [
-    `AWS backend (S3 + DynamoDB on the emulators), steady-state flush, average of ${r.settings.flushRounds} flushes:`,
+    `AWS backend (S3 + DynamoDB on the emulators), steady-state flush (${roundsText(r)}):`,
     consoleTable(FLUSH_HEAD, r.perFlush.map(flushRow)),
     "",
-    `per GiB: ${num(w.bytes / MiB, 0)} MiB written in ${w.flushes} segments of ${num(w.avgSegmentBytes / MiB, 2)} MiB on average across ${g.raw.settings.partitions} partitions, read back cold in ${g.raw.read.fetches} fetches:`,
+    `per GiB (${gibLayoutOf(r)} layout): ${num(w.bytes / MiB, 0)} MiB written in ${w.flushes} segments of ${num(w.avgSegmentBytes / MiB, 2)} MiB on average across ${g.raw.settings.partitions} partitions, read back cold in ${g.raw.read.fetches} fetches:`,
     consoleTable(GIB_HEAD, gibRows(r)),
     `idle: a caught-up consumer long-polling ${r.idlePoll.partitions} partitions costs ${num(r.idlePoll.rcuPerSecond, 1)} RCU/s (${num(r.idlePoll.getHeadsPerSecond, 1)} getHeads/s) ≈ ${dollars(r.idlePoll.dollarsPerMonth)} per 30-day month per front`,
     `prices (${r.prices.source}): S3 ${r.prices.asOf.s3}; DynamoDB ${r.prices.asOf.dynamodb}`,

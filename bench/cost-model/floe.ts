@@ -3,15 +3,53 @@
  * per-flush and per-chunk counts, S3 storage for the retention, the fronts (Fargate), the load
  * balancer, the idle long-poll and the maintenance Lambda.
  *
- * The request cost is driven by flushes, not bytes: each flush is one PUT plus one commit per
- * partition in it, whatever its size. A busy front fills 8 MiB segments (the measured
+ * The request cost is driven by flushes, not bytes: each flush is one PUT plus the commit of
+ * the partitions in it, whatever its size, and the commit's DynamoDB units are the measured
+ * per-flush cost at that many partitions on one layout (the first measured, unless asked for
+ * another: the report prices each layout's commits side by side). A busy front fills 8 MiB segments (the measured
  * per-GiB run), but a front whose traffic arrives slower flushes on its linger timer, as often
  * as its in-flight limit allows, so segments, and the flush count per GiB, follow the rate
  * each front sees. `segments: "full"` prices the same traffic as if every segment were full:
  * the floor a longer linger would approach.
  */
+import type { LogLayoutName } from "../../lib/config/aws-config.ts";
 import { type Bill, type BillLine, bill, charge, MiB, SECONDS_PER_HOUR } from "./bill.ts";
-import type { Assumptions, MeasuredInputs } from "./inputs.ts";
+import type { Assumptions, FlushCommitCurve, MeasuredInputs } from "./inputs.ts";
+
+const FLUSH_COMMITS = "flush commits";
+
+/** The bill lines of the flush commits (their DynamoDB units), whichever the layout. */
+export const isFlushCommitLine = (l: BillLine): boolean => l.item.includes(`(${FLUSH_COMMITS},`);
+
+/**
+ * DynamoDB units of a flush of `partitions` partitions: linear between the measured points,
+ * the first point's below it, the last segment's slope beyond the last (per partition with a
+ * single point).
+ */
+export function flushCommitUnits(
+  curve: FlushCommitCurve,
+  partitions: number,
+): { wcu: number; rcu: number } {
+  const pts = curve.points;
+  if (pts.length === 0) throw new RangeError(`no per-flush point for the ${curve.layout} layout`);
+  if (partitions <= pts[0].partitions) return { wcu: pts[0].wcu, rcu: pts[0].rcu };
+  if (pts.length === 1) {
+    const k = partitions / pts[0].partitions;
+    return { wcu: pts[0].wcu * k, rcu: pts[0].rcu * k };
+  }
+  let i = pts.findIndex((p) => p.partitions >= partitions);
+  if (i === -1) i = pts.length - 1;
+  const [lo, hi] = [pts[i - 1], pts[i]];
+  const t = (partitions - lo.partitions) / (hi.partitions - lo.partitions);
+  return { wcu: lo.wcu + t * (hi.wcu - lo.wcu), rcu: lo.rcu + t * (hi.rcu - lo.rcu) };
+}
+
+function curveOf(m: MeasuredInputs, layout: LogLayoutName | undefined): FlushCommitCurve {
+  const curve =
+    layout === undefined ? m.flushCommits[0] : m.flushCommits.find((c) => c.layout === layout);
+  if (curve === undefined) throw new RangeError(`no per-flush measurement of the ${layout} layout`);
+  return curve;
+}
 
 export interface FloeShape {
   fronts: number;
@@ -61,25 +99,28 @@ export function floeBill(
   m: MeasuredInputs,
   a: Assumptions,
   segments: "modelled" | "full" = "modelled",
+  layout?: LogLayoutName,
 ): Bill {
   const seconds = a.monthHours * SECONDS_PER_HOUR;
+  const curve = curveOf(m, layout);
   const fronts = frontsFor(rateMiBps, readFanOut, m, a);
   const shape = flushShape((rateMiBps * MiB) / fronts, a, segments);
   const flushes = fronts * shape.flushesPerSecond * seconds;
   const commits = flushes * shape.partitionsPerFlush;
+  const units = flushCommitUnits(curve, shape.partitionsPerFlush);
   const storedGib = (rateMiBps * a.retentionDays * 86_400 * m.s3BytesPerByteWritten) / 1024;
   const lines: BillLine[] = [
     charge("write", "S3 PUT (one per segment flush)", flushes * m.s3PutPerFlush, "s3Put"),
     charge(
       "write",
-      "DynamoDB WCU (partition commits)",
-      commits * m.wcuPerPartitionCommit,
+      `DynamoDB WCU (${FLUSH_COMMITS}, ${curve.layout} layout)`,
+      flushes * units.wcu,
       "dynamoWrite",
     ),
     charge(
       "write",
-      "DynamoDB RCU (head reads of commits)",
-      commits * m.rcuPerPartitionCommit,
+      `DynamoDB RCU (${FLUSH_COMMITS}, ${curve.layout} layout)`,
+      flushes * units.rcu,
       "dynamoRead",
     ),
     charge(

@@ -4,8 +4,26 @@
  * assumptions about the deployment and the traffic. Every assumption is a named field with a
  * reason, and the report prints them all: the bills are only as good as these.
  */
+import type { LogLayoutName } from "../../lib/config/aws-config.ts";
 import { PRICE_LIST } from "../aws-cost/prices.ts";
-import type { AwsCostResult } from "../aws-cost/run.ts";
+import { type AwsCostResult, gibLayoutOf, layoutOf, layoutsOf, topicsOf } from "../aws-cost/run.ts";
+
+/** DynamoDB units of one flush, measured at one number of partitions (of one topic). */
+export interface FlushCommitPoint {
+  partitions: number;
+  wcu: number;
+  rcu: number;
+}
+
+/**
+ * What one flush's commit costs on one DynamoDB log layout, by partitions in the flush: the
+ * steady-state points of the per-flush table (commit, index pages, snapshots, segment receipt,
+ * head reads), ascending. Between points the cost is interpolated linearly (./floe.ts).
+ */
+export interface FlushCommitCurve {
+  layout: LogLayoutName;
+  points: FlushCommitPoint[];
+}
 
 /** Counts per unit of work, from one AWS-cost run (bench/aws-cost/). */
 export interface MeasuredInputs {
@@ -13,9 +31,11 @@ export interface MeasuredInputs {
   source: string;
   /** S3 PUTs per segment flush. */
   s3PutPerFlush: number;
-  /** DynamoDB units per partition committed in a flush (head update, index pages, head read). */
-  wcuPerPartitionCommit: number;
-  rcuPerPartitionCommit: number;
+  /**
+   * DynamoDB units per flush by partitions in it, one curve per layout measured; the first is
+   * the layout the bills use (the per-GiB run's), the others are priced next to it.
+   */
+  flushCommits: FlushCommitCurve[];
   /** Segment bytes stored per byte of record batches written (footer overhead). */
   s3BytesPerByteWritten: number;
   /** Per chunk (one partition's share of a segment) read by a consumer with a cold cache. */
@@ -89,6 +109,7 @@ export function describeAssumptions(a: Assumptions, m: MeasuredInputs): string[]
     `A month is ${a.monthHours} hours; traffic is steady all month; retention is ${a.retentionDays} days, so ${a.retentionDays} days of writes are stored at any time.`,
     `${a.partitions} partitions (the AWS-cost run's topic); every consumer reads every partition, each byte once (read fan-out = number of consumers).`,
     `Floe fronts: Fargate Linux/ARM tasks of ${a.frontVcpu} vCPU and ${a.frontMemoryGb} GB, at least ${a.minFronts} (two AZs), as many as keep each at ≤ ${a.frontUtilisation * 100}% of its capacity of ${m.frontProduceMiBps.toFixed(1)} MiB/s produce and ${m.frontConsumeMiBps.toFixed(1)} MiB/s consume (${m.frontThroughputSource}); traffic is spread evenly over the fronts.`,
+    `A flush's DynamoDB units (commit, index pages, snapshots, segment receipt) are the per-flush table's steady state at ${m.flushCommits[0]?.points.map((p) => p.partitions).join(", ")} partitions of one topic, interpolated linearly in between, on the ${m.flushCommits.map((c) => c.layout).join(" and the ")} layout${m.flushCommits.length === 1 ? "" : "s"}; the bills use the ${m.flushCommits[0]?.layout} layout${m.flushCommits.length === 1 ? "" : ", the comparison prices the others in their place"}. All partitions of the traffic are in one topic.`,
     `Segments: a front flushes every ${a.lingerMs} ms (lingerMs), with at most ${a.maxInFlightFlushes} flushes in flight of ${a.flushLatencyMs} ms each (S3 PUT p50 ≈ 100 ms, reference §9, + a DynamoDB commit, assumed 10 ms), and never more often than producer requests of ${a.producerBatchBytes / 1024} KiB arrive; a segment is full at ${a.maxSegmentBytes / 1024 / 1024} MiB. A flush commits every partition it holds data for, at most ${a.partitions}.`,
     "Every consumer reads each chunk (one partition's part of a segment) with its own ranged GET and index lookup, as a cold front does: no read cache shared between consumers (an upper bound; tailing consumers on the writing front are served from its cache).",
     "Idle long-polling: every front polls the heads of every partition at the measured rate, at every rate (the poll interval only backs off while nothing is written, so a busy topic polls at least as often).",
@@ -100,7 +121,26 @@ export function describeAssumptions(a: Assumptions, m: MeasuredInputs): string[]
   ];
 }
 
-/** Per-unit counts from the AWS-cost run's per-GiB phase (full segments, cold reads, idle poll). */
+/**
+ * Each layout's flush-commit curve from the per-flush points of one topic: the per-GiB run's
+ * layout first (results from before the shard layout measured the partition layout only).
+ */
+export function flushCommitCurves(aws: AwsCostResult): FlushCommitCurve[] {
+  const headline = gibLayoutOf(aws);
+  const layouts = [headline, ...layoutsOf(aws).filter((l) => l !== headline)];
+  return layouts.flatMap((layout) => {
+    const points = aws.perFlush
+      .filter((p) => layoutOf(p) === layout && topicsOf(p) === 1)
+      .map((p) => ({ partitions: p.partitions, wcu: p.perFlush.wcu, rcu: p.perFlush.rcu }))
+      .sort((a, b) => a.partitions - b.partitions);
+    return points.length === 0 ? [] : [{ layout, points }];
+  });
+}
+
+/**
+ * Per-unit counts from the AWS-cost run: per flush from the per-flush points, the rest from the
+ * per-GiB phases (full segments, cold reads, idle poll).
+ */
 export function measuredInputs(
   aws: AwsCostResult,
   date: string,
@@ -114,8 +154,7 @@ export function measuredInputs(
   return checkMeasured({
     source: `AWS-cost run of ${date} (${aws.emulators})`,
     s3PutPerFlush: w.totals.s3Put / w.flushes,
-    wcuPerPartitionCommit: w.totals.wcu / w.partitionCommits,
-    rcuPerPartitionCommit: w.totals.rcu / w.partitionCommits,
+    flushCommits: flushCommitCurves(aws),
     s3BytesPerByteWritten: w.totals.s3BytesPut / w.bytes,
     s3GetPerChunkRead: r.totals.s3Get / chunks,
     rcuPerChunkRead: r.totals.rcu / chunks,
@@ -131,6 +170,18 @@ export function checkMeasured(m: MeasuredInputs): MeasuredInputs {
   for (const [key, v] of Object.entries(m)) {
     if (typeof v === "number" && !(Number.isFinite(v) && v >= 0)) {
       throw new RangeError(`cost model input ${key} is ${v}: expected a finite number ≥ 0`);
+    }
+  }
+  if (m.flushCommits.length === 0) {
+    throw new RangeError("cost model input flushCommits is empty: no per-flush point was measured");
+  }
+  for (const c of m.flushCommits) {
+    for (const p of c.points) {
+      if (![p.partitions, p.wcu, p.rcu].every((v) => Number.isFinite(v) && v >= 0)) {
+        throw new RangeError(
+          `cost model input flushCommits (${c.layout} layout, ${p.partitions} partitions) is not finite and ≥ 0`,
+        );
+      }
     }
   }
   if (m.frontProduceMiBps <= 0 || m.frontConsumeMiBps <= 0) {

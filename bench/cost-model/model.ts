@@ -5,9 +5,10 @@
  * ≤ $0.01 per GiB all-in at 10 MiB/s. Pure: the same inputs give the same result, so it is
  * unit-tested (test/bench/cost-model.test.ts) and re-run on a stored results file.
  */
+import type { LogLayoutName } from "../../lib/config/aws-config.ts";
 import { PRICE_LIST } from "../aws-cost/prices.ts";
 import type { Bill, SystemName } from "./bill.ts";
-import { floeBill } from "./floe.ts";
+import { floeBill, isFlushCommitLine } from "./floe.ts";
 import {
   type Assumptions,
   DEFAULT_ASSUMPTIONS,
@@ -34,6 +35,18 @@ export interface GoalCheck {
   timesGoal: number;
 }
 
+/** Floe read once at one rate with one layout's flush commits; the rest of the bill is the same. */
+export interface LayoutBill {
+  layout: LogLayoutName;
+  rateMiBps: number;
+  /** Of the modelled flushes (the same for every layout). */
+  partitionsPerFlush: number;
+  /** The flush-commit lines (DynamoDB WCU and RCU), $ per month. */
+  commitUsd: number;
+  totalUsd: number;
+  usdPerGibWritten: number | null;
+}
+
 export interface CostModelResult {
   assumptions: Assumptions;
   assumptionsText: string[];
@@ -43,7 +56,25 @@ export interface CostModelResult {
   bills: Bill[];
   /** Floe with every segment full (8 MiB), read once: the floor of the request cost. */
   floeFullSegments: Bill[];
+  /** Every measured layout's flush commits at every rate, read once (the bills use the first). */
+  layouts: LayoutBill[];
   goal: GoalCheck;
+}
+
+export function layoutBills(measured: MeasuredInputs, assumptions: Assumptions): LayoutBill[] {
+  return measured.flushCommits.flatMap(({ layout }) =>
+    RATES_MIBPS.map((rate) => {
+      const b = floeBill(rate, 1, measured, assumptions, "modelled", layout);
+      return {
+        layout,
+        rateMiBps: rate,
+        partitionsPerFlush: b.shape.partitionsPerFlush,
+        commitUsd: b.lines.filter(isFlushCommitLine).reduce((sum, l) => sum + l.usd, 0),
+        totalUsd: b.totalUsd,
+        usdPerGibWritten: b.usdPerGibWritten,
+      };
+    }),
+  );
 }
 
 export function systemBill(
@@ -103,6 +134,7 @@ export function costModel(
     prices: PRICE_LIST,
     bills,
     floeFullSegments: RATES_MIBPS.map((rate) => floeBill(rate, 1, measured, assumptions, "full")),
+    layouts: layoutBills(measured, assumptions),
   };
   return {
     ...result,

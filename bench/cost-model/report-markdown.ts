@@ -130,8 +130,20 @@ function measuredTable(r: CostModelResult): string {
   const m = r.measured;
   const rows: [string, number, string][] = [
     ["S3 PUTs per segment flush", m.s3PutPerFlush, "per-GiB write phase"],
-    ["DynamoDB WCU per partition committed", m.wcuPerPartitionCommit, "per-GiB write phase"],
-    ["DynamoDB RCU per partition committed", m.rcuPerPartitionCommit, "per-GiB write phase"],
+    ...m.flushCommits.flatMap((c) =>
+      c.points.flatMap((p): [string, number, string][] => [
+        [
+          `DynamoDB WCU per flush of ${num(p.partitions, 0)} partition${p.partitions === 1 ? "" : "s"}, ${c.layout} layout`,
+          p.wcu,
+          "per-flush table (steady state)",
+        ],
+        [
+          `DynamoDB RCU per flush of ${num(p.partitions, 0)} partition${p.partitions === 1 ? "" : "s"}, ${c.layout} layout`,
+          p.rcu,
+          "per-flush table (steady state)",
+        ],
+      ]),
+    ),
     ["S3 bytes stored per byte written", m.s3BytesPerByteWritten, "per-GiB write phase"],
     ["S3 GETs per chunk read", m.s3GetPerChunkRead, "per-GiB read phase (cold front)"],
     ["DynamoDB RCU per chunk read", m.rcuPerChunkRead, "per-GiB read phase (cold front)"],
@@ -144,6 +156,58 @@ function measuredTable(r: CostModelResult): string {
     rows.map(([k, v, from]) => [k, num(v, 4), from]),
     ["l", "r", "l"],
   );
+}
+
+/** Floe's bill, read once, with each measured layout's flush commits: what the default saves. */
+function layoutTable(r: CostModelResult): string {
+  const layouts = [...new Set(r.layouts.map((l) => l.layout))];
+  const cell = (layout: string, rate: number) =>
+    r.layouts.find((l) => l.layout === layout && l.rateMiBps === rate);
+  return table(
+    [
+      "Rate, read once",
+      "Partitions per flush",
+      ...layouts.map((l) => `Flush commits, ${l} layout`),
+      ...layouts.map((l) => `All-in, ${l} layout`),
+    ],
+    RATES_MIBPS.map((rate) => [
+      `${rate} MiB/s`,
+      num(cell(layouts[0], rate)?.partitionsPerFlush ?? Number.NaN, 1),
+      ...layouts.map((l) => usd(cell(l, rate)?.commitUsd ?? Number.NaN)),
+      ...layouts.map((l) => {
+        const c = cell(l, rate);
+        return c === undefined ? "–" : `${usd(c.totalUsd)} (${perGib(c.usdPerGibWritten)}/GiB)`;
+      }),
+    ]),
+    ["l", "r", ...layouts.map(() => "r" as const), ...layouts.map(() => "r" as const)],
+  );
+}
+
+function layoutSection(r: CostModelResult): string {
+  const layouts = [...new Set(r.layouts.map((l) => l.layout))];
+  if (layouts.length < 2) {
+    return `This run measured the ${layouts[0] ?? "?"} layout only: the bills price its flush commits.`;
+  }
+  const g = r.goal;
+  const at = (layout: string) =>
+    r.layouts.find((l) => l.layout === layout && l.rateMiBps === g.rateMiBps);
+  const [head, other] = [at(layouts[0]), at(layouts[1])];
+  let saving = "";
+  if (head !== undefined && other !== undefined) {
+    const month = other.totalUsd - head.totalUsd;
+    const gib =
+      other.usdPerGibWritten === null || head.usdPerGibWritten === null
+        ? null
+        : Math.abs(other.usdPerGibWritten - head.usdPerGibWritten);
+    saving = ` At ${g.rateMiBps} MiB/s the ${layouts[0]} layout's commits cost ${usd(head.commitUsd)} a month against ${usd(other.commitUsd)} with the ${layouts[1]} layout: ${usd(Math.abs(month))} a month (${perGib(gib)} per GiB) ${month >= 0 ? "less" : "more"}.`;
+  }
+  return `The bills above price the flush commits with the ${layouts[0]} layout (the default). The same
+traffic with each measured layout's commits, everything else equal (per-flush units from the
+per-flush table of this run, interpolated at each rate's partitions per flush).${saving}
+Where flushes carry few partitions (slow traffic spread over many fronts) the shard layout's
+fixed cost per shard and per snapshot window can exceed one write per partition.
+
+${layoutTable(r)}`;
 }
 
 function priceTable(r: CostModelResult): string {
@@ -183,7 +247,7 @@ Shape: ${shapeText(floe10)}.
 ${itemised(floe10, r)}
 
 **The flush count, not the bytes, sets Floe's request cost.** Each flush costs one PUT and
-one commit per partition in it whatever its size, and a front flushes on its ${r.assumptions.lingerMs} ms linger
+the commit of the partitions in it whatever its size, and a front flushes on its ${r.assumptions.lingerMs} ms linger
 timer (bounded by ${r.assumptions.maxInFlightFlushes} flushes in flight) long before a segment is full. With full
 ${r.assumptions.maxSegmentBytes / 1024 / 1024} MiB segments — what a longer linger, or fewer fronts sharing the traffic, would approach — the
 same traffic costs:
@@ -195,6 +259,10 @@ Where each GiB's dollars go at the goal's rate:
 ${byKindTable(r)}
 
 ${floorSentence(r)}
+
+### Flush commits by DynamoDB layout
+
+${layoutSection(r)}
 
 ### The peers at ${g.rateMiBps} MiB/s, read once, itemised
 
@@ -242,9 +310,19 @@ export function costModelConsole(r: CostModelResult): string {
     });
     return `${s.padEnd(18)} ${cells.join(", ")}`;
   });
+  const layouts = [...new Set(r.layouts.map((l) => l.layout))].map((layout) => {
+    const cells = r.layouts
+      .filter((l) => l.layout === layout)
+      .map(
+        (l) =>
+          `${l.rateMiBps} MiB/s ${usd(l.commitUsd)} (all-in ${perGib(l.usdPerGibWritten)}/GiB)`,
+      );
+    return `Floe flush commits, ${layout} layout: ${cells.join(", ")}`;
+  });
   return [
     "monthly bills, read once, 7 days retained (cost model; 0 MiB/s = idle floor):",
     ...lines,
+    ...layouts,
     `goal ≤ $${g.goalUsdPerGib}/GiB all-in at ${g.rateMiBps} MiB/s: Floe ${perGib(g.floeUsdPerGib)}/GiB, ${goalVerdict(g).replaceAll("**", "")}`,
   ].join("\n");
 }

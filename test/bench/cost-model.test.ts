@@ -1,10 +1,17 @@
 // The benchmark's cost model (bench/cost-model/): hand-computed bills, the shape of the fronts
-// and segments, monotonicity in the rate, and read fan-out adding exactly the read lines.
+// and segments, monotonicity in the rate, read fan-out adding exactly the read lines, and the
+// flush commits priced per DynamoDB layout from the per-flush points.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AwsCostResult } from "../../bench/aws-cost/run.ts";
 import { type Bill, kindUsd } from "../../bench/cost-model/bill.ts";
-import { floeBill, flushShape, frontsFor } from "../../bench/cost-model/floe.ts";
+import {
+  floeBill,
+  flushCommitUnits,
+  flushShape,
+  frontsFor,
+  isFlushCommitLine,
+} from "../../bench/cost-model/floe.ts";
 import {
   type Assumptions,
   checkMeasured,
@@ -26,8 +33,8 @@ const MiB = 1024 * 1024;
 const measured: MeasuredInputs = {
   source: "test",
   s3PutPerFlush: 1,
-  wcuPerPartitionCommit: 1.25,
-  rcuPerPartitionCommit: 1,
+  // One point: a flush of p partitions costs p times it (1.25 WCU and 1 RCU per partition).
+  flushCommits: [{ layout: "shard", points: [{ partitions: 1, wcu: 1.25, rcu: 1 }] }],
   s3BytesPerByteWritten: 1,
   s3GetPerChunkRead: 1,
   rcuPerChunkRead: 2,
@@ -210,10 +217,25 @@ describe("the model", () => {
       wcu: 0,
       ...o,
     });
+    const flush = (layout: string, partitions: number, wcu: number, topics = 1) => ({
+      layout,
+      topics,
+      partitions,
+      perFlush: totals({ wcu, rcu: wcu / 10 }),
+    });
     const aws = {
       emulators: "emulators",
+      perFlush: [
+        flush("shard", 1, 3),
+        flush("partition", 1, 2),
+        flush("shard", 100, 19),
+        flush("partition", 100, 126),
+        flush("shard", 100, 220, 100),
+        flush("partition", 100, 130, 100),
+      ],
       perGib: {
         raw: {
+          layout: "shard",
           write: {
             bytes: 1000,
             flushes: 4,
@@ -235,12 +257,111 @@ describe("the model", () => {
     ).toThrow(/frontProduceMiBps/);
     expect(m).toMatchObject({
       s3PutPerFlush: 1,
-      wcuPerPartitionCommit: 1.25,
-      rcuPerPartitionCommit: 1,
+      // The per-GiB run's layout first; the flush over 100 topics is not a one-topic point.
+      flushCommits: [
+        {
+          layout: "shard",
+          points: [
+            { partitions: 1, wcu: 3, rcu: 0.3 },
+            { partitions: 100, wcu: 19, rcu: 1.9 },
+          ],
+        },
+        {
+          layout: "partition",
+          points: [
+            { partitions: 1, wcu: 2, rcu: 0.2 },
+            { partitions: 100, wcu: 126, rcu: 12.6 },
+          ],
+        },
+      ],
       s3BytesPerByteWritten: 1.01,
       s3GetPerChunkRead: 1,
       rcuPerChunkRead: 2,
       idleRcuPerPartitionSecond: 10,
     });
+  });
+});
+
+describe("flush commits by layout", () => {
+  const shard = {
+    layout: "shard" as const,
+    points: [
+      { partitions: 1, wcu: 3, rcu: 0 },
+      { partitions: 12, wcu: 4, rcu: 0.2 },
+      { partitions: 100, wcu: 19, rcu: 0.6 },
+    ],
+  };
+  const partition = {
+    layout: "partition" as const,
+    points: [
+      { partitions: 1, wcu: 2.25, rcu: 0 },
+      { partitions: 12, wcu: 16, rcu: 0 },
+    ],
+  };
+  const both: MeasuredInputs = { ...measured, flushCommits: [shard, partition] };
+
+  it("interpolates a flush's units linearly between the measured points", () => {
+    expect(flushCommitUnits(shard, 1)).toEqual({ wcu: 3, rcu: 0 });
+    expect(flushCommitUnits(shard, 0.5)).toEqual({ wcu: 3, rcu: 0 });
+    // 6.5 partitions: halfway from 1 to 12.
+    expect(flushCommitUnits(shard, 6.5).wcu).toBeCloseTo(3.5, 12);
+    expect(flushCommitUnits(shard, 56).wcu).toBeCloseTo(11.5, 12);
+    // Beyond the last point: the last segment's slope (16 − 2.25) / 11 per partition.
+    expect(flushCommitUnits(partition, 23).wcu).toBeCloseTo(16 + 13.75, 12);
+    // One point: per partition.
+    expect(flushCommitUnits(measured.flushCommits[0], 8).wcu).toBe(10);
+  });
+
+  it("prices the flush commits with the first layout, and each layout on request", () => {
+    const a = { ...DEFAULT_ASSUMPTIONS, monthHours: 720, minFronts: 1, lingerMs: 1000 };
+    const m = { ...both, frontProduceMiBps: 1000, frontConsumeMiBps: 1000 };
+    // 8 MiB/s into one front: one 8 MiB segment a second holding 12 partitions (the cap).
+    const flushes = 720 * 3600;
+    const first = floeBill(8, 1, m, a);
+    expect(first.shape.partitionsPerFlush).toBe(12);
+    expect(line(first, "DynamoDB WCU (flush commits, shard layout)").quantity).toBeCloseTo(
+      flushes * 4,
+      3,
+    );
+    const other = floeBill(8, 1, m, a, "modelled", "partition");
+    expect(line(other, "DynamoDB WCU (flush commits, partition layout)").quantity).toBeCloseTo(
+      flushes * 16,
+      3,
+    );
+    expect(() => floeBill(8, 1, measured, a, "modelled", "partition")).toThrow(/partition/);
+  });
+
+  it("shows every layout's bill next to the others, differing only in the commit lines", () => {
+    const r = costModel(both);
+    expect(r.layouts.map((l) => l.layout)).toEqual([
+      "shard",
+      "shard",
+      "shard",
+      "partition",
+      "partition",
+      "partition",
+    ]);
+    for (const rate of [1, 10, 100]) {
+      const [s, p] = ["shard", "partition"].map(
+        (layout) => r.layouts.find((l) => l.layout === layout && l.rateMiBps === rate)!,
+      );
+      expect(s.totalUsd - p.totalUsd).toBeCloseTo(s.commitUsd - p.commitUsd, 6);
+      const bill = findBill(r, "Floe", rate, 1);
+      expect(s.totalUsd).toBeCloseTo(bill.totalUsd, 6);
+      expect(s.commitUsd).toBeCloseTo(
+        bill.lines.filter(isFlushCommitLine).reduce((sum, l) => sum + l.usd, 0),
+        6,
+      );
+    }
+  });
+
+  it("refuses a layout without points, or points that are not finite", () => {
+    expect(() => checkMeasured({ ...measured, flushCommits: [] })).toThrow(/flushCommits/);
+    expect(() =>
+      checkMeasured({
+        ...measured,
+        flushCommits: [{ layout: "shard", points: [{ partitions: 1, wcu: Number.NaN, rcu: 0 }] }],
+      }),
+    ).toThrow(/shard layout, 1 partitions/);
   });
 });
