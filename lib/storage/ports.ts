@@ -5,8 +5,11 @@
  * only these operations, so the linearisation points are explicit:
  *
  *  - segment objects are immutable and written once (`putNew`, If-None-Match semantics);
- *  - offsets are assigned by conditional writes on a partition head (`commitPartitions`),
- *    keyed on the head's `version`, never by locks held in memory.
+ *  - offsets are assigned by conditional writes (`commitPartitions`): each commit names the
+ *    head `version` it was planned on and applies only if that is still the partition's version,
+ *    never by locks held in memory. (A backend may commit several partitions in one conditional
+ *    write, as the DynamoDB shard layout does, as long as each commit still succeeds or fails on
+ *    its own partition's version.)
  *
  * Errors are the typed classes of ./errors.ts.
  */
