@@ -1,0 +1,54 @@
+/**
+ * Committed offsets of a deleted topic go with it, as Kafka's group coordinator drops the
+ * offsets of deleted partitions: without this, a group consuming a topic created again under the
+ * same name would resume at the old topic's offsets, silently skipping records below them when
+ * the new log is longer, or resetting by policy when it is shorter.
+ *
+ * Offsets are keyed by topic name (MetadataStore.commitOffsets), so after the topic record is
+ * gone every group's offsets on that name are deleted, each under the group's version fence like
+ * any OffsetDelete; a group that changed meanwhile is read again. Run after the topic is deleted,
+ * never before: a consumer still running could commit again in between. HTTP consumer-group
+ * leases (lib/broker/leases) keep their checkpoints: see docs/http-api.md.
+ */
+import { VersionConflictError } from "../../storage/errors.ts";
+import type { GroupPartition, GroupRecord, MetadataStore } from "../../storage/ports.ts";
+
+const MAX_ATTEMPTS = 20;
+/** deleteOffsets takes what commitOffsets takes: at most 1,000 partitions per call. */
+const MAX_PARTITIONS_PER_CALL = 1_000;
+
+/** Deletes every group's committed offsets on `topic`; returns how many went. */
+export async function deleteOffsetsOfTopic(
+  metadata: MetadataStore,
+  topic: string,
+): Promise<number> {
+  let removed = 0;
+  for (const listed of await metadata.listGroups()) {
+    removed += await deleteFromGroup(metadata, listed, topic);
+  }
+  return removed;
+}
+
+async function deleteFromGroup(
+  metadata: MetadataStore,
+  listed: GroupRecord,
+  topic: string,
+): Promise<number> {
+  let group: GroupRecord | undefined = listed;
+  for (let attempt = 1; group !== undefined; attempt++) {
+    const doomed: GroupPartition[] = (await metadata.fetchOffsets(group.groupId))
+      .filter((o) => o.topic === topic)
+      .map((o) => ({ topic, partition: o.partition }));
+    try {
+      for (let at = 0; at < doomed.length; at += MAX_PARTITIONS_PER_CALL) {
+        const part = doomed.slice(at, at + MAX_PARTITIONS_PER_CALL);
+        await metadata.deleteOffsets(group.groupId, group.version, part);
+      }
+      return doomed.length;
+    } catch (err) {
+      if (!(err instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+      group = err.current as GroupRecord | undefined; // changed or deleted meanwhile
+    }
+  }
+  return 0; // the group went, and its offsets with it
+}
