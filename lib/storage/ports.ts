@@ -370,8 +370,11 @@ export interface MetadataStore {
    * Throws VersionConflictError<LeaseRecord | undefined> carrying the stored lease otherwise.
    */
   putLease(next: LeaseRecord, expectedCounter: number): Promise<void>;
-  /** Removes every lease of the group, on every topic; returns how many went. */
-  deleteLeases(group: string): Promise<number>;
+  /**
+   * Removes every lease of the group, on every topic, or on `topic` only (its topic was
+   * deleted); returns how many went.
+   */
+  deleteLeases(group: string, topic?: string): Promise<number>;
 
   // -- fronts ----------------------------------------------------------------------------------
   /** Registers a front under a newly allocated node id, with heartbeatSeq 0. */

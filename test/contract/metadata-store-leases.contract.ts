@@ -117,6 +117,18 @@ export function leasesContract(getStore: () => MetadataStore): void {
       await store.putLease(lease("t", 0), 0);
     });
 
+    it("deletes a group's leases on one topic only, when named", async () => {
+      const store = getStore();
+      for (const p of [0, 1]) await store.putLease(lease("t", p), 0);
+      await store.putLease(lease("t2", 0), 0); // a name that extends "t"
+      await store.putLease(lease("t", 0, { group: "h" }), 0);
+      expect(await store.deleteLeases("g", "t")).toBe(2);
+      expect(await store.listLeases("g", "t")).toEqual([]);
+      expect(await store.listLeases("g", "t2")).toHaveLength(1);
+      expect(await store.listLeases("h", "t")).toHaveLength(1);
+      expect(await store.deleteLeases("g", "t")).toBe(0);
+    });
+
     it("rejects every lease method once closed", async () => {
       const store = getStore();
       await store.close();

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { TopicExistsError, VersionConflictError } from "../../storage/errors.ts";
 import type { MetadataStore, TopicRecord } from "../../storage/ports.ts";
-import { deleteOffsetsOfTopic } from "../groups/deleted-topic-offsets.ts";
+import { forgetDeletedTopic } from "../groups/deleted-topic.ts";
 
 interface Cached {
   record: TopicRecord;
@@ -84,14 +84,14 @@ export class TopicRegistry {
   }
 
   /**
-   * Deletes the topic, then every group's committed offsets on it (../groups/
-   * deleted-topic-offsets.ts). If that second step fails, the topic is gone all the same and the
-   * call rejects; offsets left behind are those a recreated topic would inherit.
+   * Deletes the topic, then every group's committed offsets and leases on it
+   * (../groups/deleted-topic.ts). If that second step fails, the topic is gone all the same and
+   * the call rejects; what is left behind is what a recreated topic would inherit.
    */
   async delete(name: string): Promise<TopicRecord> {
     const removed = await this.metadata.deleteTopic(name);
     this.forget(name, removed.topicId);
-    await deleteOffsetsOfTopic(this.metadata, name);
+    await forgetDeletedTopic(this.metadata, name);
     return removed;
   }
 

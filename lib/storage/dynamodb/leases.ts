@@ -77,12 +77,20 @@ export async function putLease(
   }
 }
 
-export async function deleteLeases(table: DynamoTable, group: string): Promise<number> {
+export async function deleteLeases(
+  table: DynamoTable,
+  group: string,
+  topic?: string,
+): Promise<number> {
   const keys: { pk: string; sk: string }[] = [];
   const items = table.query(
     {
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": S(leasesPk(group)) },
+      KeyConditionExpression:
+        topic === undefined ? "pk = :pk" : "pk = :pk AND begins_with(sk, :topic)",
+      ExpressionAttributeValues: {
+        ":pk": S(leasesPk(group)),
+        ...(topic === undefined ? {} : { ":topic": S(leaseSkPrefix(topic)) }),
+      },
       ProjectionExpression: "pk, sk",
     },
     "deleteLeases",

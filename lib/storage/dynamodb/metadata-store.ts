@@ -298,8 +298,8 @@ export class DynamoMetadataStore implements MetadataStore {
     return leases.putLease(this.table, next, expectedCounter);
   }
 
-  async deleteLeases(group: string): Promise<number> {
-    return leases.deleteLeases(this.table, group);
+  async deleteLeases(group: string, topic?: string): Promise<number> {
+    return leases.deleteLeases(this.table, group, topic);
   }
 
   /** Waits for the writes a store makes in the background (shard snapshots and pages). */

@@ -18,7 +18,7 @@ const COLUMNS =
 export interface SqliteLeases {
   listLeases(group: string, topic: string): LeaseRecord[];
   putLease(next: LeaseRecord, expectedCounter: number): void;
-  deleteLeases(group: string): number;
+  deleteLeases(group: string, topic?: string): number;
 }
 
 export function sqliteLeases(db: DatabaseSync, transaction: TransactionRunner): SqliteLeases {
@@ -37,8 +37,15 @@ export function sqliteLeases(db: DatabaseSync, transaction: TransactionRunner): 
         sql.upsert.run({ ...next });
       });
     },
-    deleteLeases: (group) =>
-      transaction("BEGIN IMMEDIATE", () => Number(sql.deleteOfGroup.run(group).changes)),
+    deleteLeases: (group, topic) =>
+      transaction("BEGIN IMMEDIATE", () =>
+        Number(
+          (topic === undefined
+            ? sql.deleteOfGroup.run(group)
+            : sql.deleteOfGroupTopic.run(group, topic)
+          ).changes,
+        ),
+      ),
   };
 }
 
@@ -59,6 +66,7 @@ function prepareStatements(db: DatabaseSync) {
         "checkpoint_metadata = excluded.checkpoint_metadata",
     ),
     deleteOfGroup: p("DELETE FROM leases WHERE group_id = ?"),
+    deleteOfGroupTopic: p("DELETE FROM leases WHERE group_id = ? AND topic = ?"),
   };
 }
 

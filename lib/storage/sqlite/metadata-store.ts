@@ -349,8 +349,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.op("putLease", () => this.leases.putLease(next, expectedCounter));
   }
 
-  async deleteLeases(group: string): Promise<number> {
-    return this.op("deleteLeases", () => this.leases.deleteLeases(group));
+  async deleteLeases(group: string, topic?: string): Promise<number> {
+    return this.op("deleteLeases", () => this.leases.deleteLeases(group, topic));
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,16 @@
 /**
  * Committed offsets of a deleted topic go with it, as Kafka's group coordinator drops the
- * offsets of deleted partitions: without this, a group consuming a topic created again under the
+ * offsets of deleted partitions, and so do the HTTP consumer groups' leases on it (whose
+ * checkpoints are offsets too): without this, a group consuming a topic created again under the
  * same name would resume at the old topic's offsets, silently skipping records below them when
  * the new log is longer, or resetting by policy when it is shorter.
  *
- * Offsets are keyed by topic name (MetadataStore.commitOffsets), so after the topic record is
- * gone every group's offsets on that name are deleted, each under the group's version fence like
- * any OffsetDelete; a group that changed meanwhile is read again. Run after the topic is deleted,
- * never before: a consumer still running could commit again in between. HTTP consumer-group
- * leases (lib/broker/leases) keep their checkpoints: see docs/http-api.md.
+ * Both are keyed by topic name (MetadataStore.commitOffsets, putLease), so after the topic record
+ * is gone every group's offsets on that name are deleted, each under the group's version fence
+ * like any OffsetDelete (a group that changed meanwhile is read again), and its leases on it. A
+ * lease group that never checkpointed has no group record and is not found; its leases hold no
+ * offset to inherit. Run after the topic is deleted, never before: a consumer still running could
+ * commit again in between.
  */
 import { VersionConflictError } from "../../storage/errors.ts";
 import type { GroupPartition, GroupRecord, MetadataStore } from "../../storage/ports.ts";
@@ -17,14 +19,15 @@ const MAX_ATTEMPTS = 20;
 /** deleteOffsets takes what commitOffsets takes: at most 1,000 partitions per call. */
 const MAX_PARTITIONS_PER_CALL = 1_000;
 
-/** Deletes every group's committed offsets on `topic`; returns how many went. */
-export async function deleteOffsetsOfTopic(
+/** Deletes every group's committed offsets and leases on `topic`; returns how many of each went. */
+export async function forgetDeletedTopic(
   metadata: MetadataStore,
   topic: string,
-): Promise<number> {
-  let removed = 0;
+): Promise<{ offsets: number; leases: number }> {
+  const removed = { offsets: 0, leases: 0 };
   for (const listed of await metadata.listGroups()) {
-    removed += await deleteFromGroup(metadata, listed, topic);
+    removed.offsets += await deleteFromGroup(metadata, listed, topic);
+    removed.leases += await metadata.deleteLeases(listed.groupId, topic);
   }
   return removed;
 }

@@ -1,11 +1,11 @@
 // Deleting a topic deletes every group's committed offsets on it, under each group's version
-// fence, as Kafka's coordinator drops the offsets of deleted partitions
-// (lib/broker/groups/deleted-topic-offsets.ts, called by TopicRegistry.delete).
+// fence, as Kafka's coordinator drops the offsets of deleted partitions, and the HTTP groups'
+// leases on it (lib/broker/groups/deleted-topic.ts, called by TopicRegistry.delete).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deleteOffsetsOfTopic } from "../../../../lib/broker/groups/deleted-topic-offsets.ts";
+import { forgetDeletedTopic } from "../../../../lib/broker/groups/deleted-topic.ts";
 import { TopicRegistry } from "../../../../lib/broker/topics/topic-registry.ts";
 import type { CommittedOffset, GroupRecord } from "../../../../lib/storage/ports.ts";
 import { SqliteMetadataStore } from "../../../../lib/storage/sqlite/metadata-store.ts";
@@ -40,10 +40,27 @@ describe("deleting a topic's committed offsets", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("goes with the topic and leaves every other topic's offsets", async () => {
+  it("goes with the topic and leaves every other topic's offsets and leases", async () => {
     const topics = new TopicRegistry(store, 0);
     await topics.create("orders", 2, {});
+    for (const topic of ["orders", "payments"]) {
+      await store.putLease(
+        {
+          group: "billing",
+          topic,
+          partition: 0,
+          owner: "worker-a",
+          counter: 1,
+          epoch: 1,
+          checkpoint: 7n,
+          checkpointMetadata: null,
+        },
+        0,
+      );
+    }
     await topics.delete("orders");
+    expect(await store.listLeases("billing", "orders")).toEqual([]);
+    expect(await store.listLeases("billing", "payments")).toHaveLength(1);
     for (const id of ["billing", "audit"]) {
       expect((await store.fetchOffsets(id)).map((o) => [o.topic, o.partition, o.offset])).toEqual([
         ["payments", 0, 5n],
@@ -64,7 +81,7 @@ describe("deleting a topic's committed offsets", () => {
       }
       return store.deleteOffsets(groupId, expectedVersion, partitions);
     };
-    expect(await deleteOffsetsOfTopic(racing, "orders")).toBe(4);
+    expect(await forgetDeletedTopic(racing, "orders")).toEqual({ offsets: 4, leases: 0 });
     expect(raced).toBe(true);
     expect((await store.fetchOffsets("audit")).map((o) => o.topic)).toEqual(["payments"]);
     expect((await store.getGroup("audit"))?.version).toBe(2);
