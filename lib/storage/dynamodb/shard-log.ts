@@ -89,6 +89,8 @@ interface Group {
 interface Shard {
   topicId: string;
   shard: number;
+  /** S#<topicId>#<shard>: the pk of the shard's records and snapshots. */
+  pk: string;
   state: ShardState | undefined;
   /** A refresh whose Query has been sent; later readers wait for the next one. */
   inFlight: Promise<ShardState> | undefined;
@@ -171,6 +173,7 @@ export class ShardLogs {
       entry = {
         topicId,
         shard,
+        pk: shardPk(topicId, shard),
         state: undefined,
         inFlight: undefined,
         next: undefined,
@@ -224,11 +227,6 @@ export class ShardLogs {
   }
 
   /**
-   * The newest complete snapshot: the part with the highest key names how many parts its
-   * snapshot has; if that is not its last part, or a part is missing (a writer died while
-   * writing them), the snapshot before it is the newest one.
-   */
-  /**
    * A process that only reads a shard (a consumer's front, a fetching Lambda) never writes its
    * snapshots, so its records would pile up: once it holds two windows past its base, it moves
    * its base to the newest snapshot the writers made (checked once per window, not per read).
@@ -240,8 +238,13 @@ export class ShardLogs {
     if (snapshot !== undefined) state.rebase(snapshot);
   }
 
+  /**
+   * The newest complete snapshot: the part with the highest key names how many parts its
+   * snapshot has; if that is not its last part, or a part is missing (a writer died while
+   * writing them), the snapshot before it is the newest one.
+   */
   private async newestSnapshot(entry: Shard, what: string): Promise<ShardSnapshot | undefined> {
-    const pk = S(shardPk(entry.topicId, entry.shard));
+    const pk = S(entry.pk);
     let below = RECORD_SK_PREFIX; // every snapshot key sorts below every record key
     for (;;) {
       let newest: Item | undefined;
@@ -284,10 +287,7 @@ export class ShardLogs {
     const found = this.table.query(
       {
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :seq)",
-        ExpressionAttributeValues: {
-          ":pk": S(shardPk(entry.topicId, entry.shard)),
-          ":seq": S(`${snapshotSk(seq)}#`),
-        },
+        ExpressionAttributeValues: { ":pk": S(entry.pk), ":seq": S(`${snapshotSk(seq)}#`) },
       },
       what,
     );
@@ -300,10 +300,7 @@ export class ShardLogs {
     const items = this.table.query(
       {
         KeyConditionExpression: "pk = :pk AND sk > :after",
-        ExpressionAttributeValues: {
-          ":pk": S(shardPk(entry.topicId, entry.shard)),
-          ":after": S(recordSk(seq)),
-        },
+        ExpressionAttributeValues: { ":pk": S(entry.pk), ":after": S(recordSk(seq)) },
       },
       what,
     );
@@ -368,25 +365,27 @@ export class ShardLogs {
       if (behind) state = await this.current(entry.topicId, entry.shard, "commitPartitions");
 
       const judged = round.map((g) => g.requests.map((r) => judge(state, r)));
+      const results = judged.map((g) => g.map((j) => j.result));
       const changes = judged.flat().flatMap((j) => (j.change === undefined ? [] : [j.change]));
-      if (changes.length === 0) return judged.map((g) => g.map((j) => j.result));
+      if (changes.length === 0) return results;
 
       const record: ShardRecord = { seq: state.seq + 1, nonce: randomUUID(), changes };
-      const before = state;
-      const put = await this.table.put(
-        recordItem(entry.topicId, entry.shard, record, (p) => before.stored(p).head.producers),
-        "commitPartitions",
-        { condition: "attribute_not_exists(pk)" },
+      const item = recordItem(
+        entry.topicId,
+        entry.shard,
+        record,
+        (p) => state.stored(p).head.producers,
       );
+      const put = await this.table.put(item, "commitPartitions", {
+        condition: "attribute_not_exists(pk)",
+      });
       if (put.ok) {
-        if (!state.apply([record])) entry.state = undefined; // cannot happen: seq is next
-        return judged.map((g) => g.map((j) => j.result));
+        state.apply([record]); // seq is the next one: it cannot leave a gap
+        return results;
       }
       // Another writer took this seq: fold what we missed, unless the record is ours after all.
       state = await this.current(entry.topicId, entry.shard, "commitPartitions");
-      if (state.record(record.seq)?.nonce === record.nonce) {
-        return judged.map((g) => g.map((j) => j.result));
-      }
+      if (state.record(record.seq)?.nonce === record.nonce) return results;
       if (attempt >= 4) await backoff(attempt - 4);
     }
     throw new StorageUnavailableError(
@@ -441,7 +440,7 @@ export class ShardLogs {
    * but the newest one before it (a loader that read the previous snapshot still needs those).
    */
   private async deleteCovered(entry: Shard, at: number): Promise<void> {
-    const pk = shardPk(entry.topicId, entry.shard);
+    const { pk } = entry;
     const doomed: { delete: { pk: string; sk: string } }[] = [];
     const ranges: [string, string][] = [[SNAPSHOT_SK_PREFIX, snapshotSk(at)]];
     if (at > SNAPSHOT_EVERY) ranges.push([RECORD_SK_PREFIX, recordSk(at - SNAPSHOT_EVERY)]);
