@@ -37,7 +37,7 @@ import { commitPartitions, validateCommits } from "./commit.ts";
 import { mapLimit } from "./concurrency.ts";
 import { HeadCache, readHeads } from "./heads.ts";
 import { partitionPk, SHARD_PARTITIONS, shardOf, shardPk } from "./keys.ts";
-import { ShardLogs } from "./shard-log.ts";
+import { ShardLogs, shardId } from "./shard-log.ts";
 
 const SHARD_CONCURRENCY = 32;
 const DELETE_CONCURRENCY = 16;
@@ -138,7 +138,7 @@ function partitionsOf(topic: TopicRecord): number[] {
 }
 
 function shardIdOf(key: PartitionKey): string {
-  return `${key.topicId}#${shardOf(key.partition)}`;
+  return shardId(key.topicId, shardOf(key.partition));
 }
 
 interface ShardGroup<T> {

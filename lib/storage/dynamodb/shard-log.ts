@@ -463,7 +463,8 @@ function skOf(item: Item): string {
   return item.sk?.S ?? "";
 }
 
-function shardId(topicId: string, shard: number): string {
+/** A shard's name within a process: its topic id and number. */
+export function shardId(topicId: string, shard: number): string {
   return `${topicId}#${shard}`;
 }
 
