@@ -1,13 +1,15 @@
 /**
  * Starts moto's server (PyPI `moto[server]`, installed into .tools/moto-venv by
- * scripts/setup-test-deps.sh) as the S3 endpoint of a test file:
+ * scripts/setup-test-deps.sh) as the S3 endpoint of a test file, through tools/moto/s3_server.py,
+ * which makes moto's conditional PUT atomic as S3's is (moto checks, then stores):
  *
  *   const s3 = await startS3Server();   // { endpoint: "http://127.0.0.1:<port>", stop() }
  *
  * One process per caller, on a free loopback port, in its own process group so that `stop()`
  * (or the test process exiting) takes down moto and anything it spawned. moto is in-memory:
- * every start is an empty S3. It enforces PutObject `If-None-Match: *` (proved in
- * test/contract/s3-object-store.test.ts); it does not check signatures, so any credentials do.
+ * every start is an empty S3. It enforces PutObject `If-None-Match: *`, one winner among
+ * concurrent writers (proved in test/contract/s3-object-store.test.ts); it does not check
+ * signatures, so any credentials do.
  * A missing binary is an error with the install hint, never a skipped test.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -16,7 +18,8 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
-export const MOTO_SERVER_BIN = resolve(ROOT, ".tools/moto-venv/bin/moto_server");
+export const MOTO_PYTHON_BIN = resolve(ROOT, ".tools/moto-venv/bin/python");
+const MOTO_S3_LAUNCHER = resolve(ROOT, "tools/moto/s3_server.py");
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -27,9 +30,9 @@ export interface S3Server {
 }
 
 export async function startS3Server(): Promise<S3Server> {
-  if (!existsSync(MOTO_SERVER_BIN)) {
+  if (!existsSync(MOTO_PYTHON_BIN)) {
     throw new Error(
-      `moto server not found at ${MOTO_SERVER_BIN}: run: bash scripts/setup-test-deps.sh`,
+      `moto's Python not found at ${MOTO_PYTHON_BIN}: run: bash scripts/setup-test-deps.sh`,
     );
   }
   // A port taken between probing and binding makes moto exit at once; try a few.
@@ -46,7 +49,8 @@ export async function startS3Server(): Promise<S3Server> {
 }
 
 async function startOn(port: number): Promise<S3Server> {
-  const child = spawn(MOTO_SERVER_BIN, ["-H", "127.0.0.1", "-p", String(port)], {
+  const args = [MOTO_S3_LAUNCHER, "-H", "127.0.0.1", "-p", String(port)];
+  const child = spawn(MOTO_PYTHON_BIN, args, {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
@@ -100,7 +104,7 @@ async function waitUntilAnswering(
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(
-        `moto_server exited (${child.exitCode ?? child.signalCode}) before answering; stderr:\n${stderr()}`,
+        `moto's S3 server exited (${child.exitCode ?? child.signalCode}) before answering; stderr:\n${stderr()}`,
       );
     }
     try {
@@ -113,7 +117,7 @@ async function waitUntilAnswering(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(
-    `moto_server did not answer on ${endpoint} in ${START_TIMEOUT_MS} ms:\n${stderr()}`,
+    `moto's S3 server did not answer on ${endpoint} in ${START_TIMEOUT_MS} ms:\n${stderr()}`,
   );
 }
 
