@@ -53,7 +53,7 @@ export class Meter {
         tally.calls++;
         const out = await next(args);
         const scratch = new StorageCounters();
-        recordCapacity(scratch, operation, out.output);
+        recordCapacity(scratch, operation, out.output, args.input);
         tally.rcu += scratch.get("dynamodb.rcu");
         tally.wcu += scratch.get("dynamodb.wcu");
         return out;

@@ -83,6 +83,25 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
         ).toBeLessThan(0.2);
         expect((await wcuPerFlush(100, SNAPSHOT_EVERY)) / 100).toBeLessThan(0.2);
       }, 120_000);
+
+      it("books a reader's look at shards that did not move at AWS's minimum: 1 RCU per shard", async () => {
+        const { store: writer, table } = await open();
+        const topicId = randomUUID();
+        const keys = Array.from({ length: 2 * SHARD_PARTITIONS }, (_, partition) => ({
+          topicId,
+          partition,
+        }));
+        const heads = await writer.getHeads(keys);
+        await writer.commitPartitions(heads.map((h) => appendCommit(h, 1n)));
+        const reader = await another(table);
+        await reader.getHeads(keys);
+        const queries = () => reader.counters.get("dynamodb.calls.Query");
+        const [queriesBefore, rcuBefore] = [queries(), reader.counters.get("dynamodb.rcu")];
+        await reader.getHeads(keys);
+        // One Query per shard finds nothing new; DynamoDB Local reports it as 0, AWS charges 1.
+        expect(queries() - queriesBefore).toBe(2);
+        expect(reader.counters.get("dynamodb.rcu") - rcuBefore).toBe(2);
+      });
     });
 
     describe("lookups across snapshot windows", () => {

@@ -109,16 +109,15 @@ export class DynamoTable {
 
   /** A strongly consistent GetItem. */
   async get(key: Key, what: string): Promise<Item | undefined> {
-    const out = await this.send("GetItem", what, () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.name,
-          Key: keyAttributes(key),
-          ConsistentRead: true,
-          ReturnConsumedCapacity: "TOTAL",
-        }),
-      ),
-    );
+    const command = new GetItemCommand({
+      TableName: this.name,
+      Key: keyAttributes(key),
+      ConsistentRead: true,
+      ReturnConsumedCapacity: "TOTAL",
+    });
+    const out = await this.send("GetItem", what, () => this.client.send(command), {
+      input: command.input,
+    });
     return out.Item;
   }
 
@@ -178,17 +177,16 @@ export class DynamoTable {
   ): AsyncGenerator<Item> {
     let startKey: Item | undefined;
     do {
-      const out = await this.send("Query", what, () =>
-        this.client.send(
-          new QueryCommand({
-            ...input,
-            TableName: this.name,
-            ConsistentRead: true,
-            ReturnConsumedCapacity: "TOTAL",
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
+      const command = new QueryCommand({
+        ...input,
+        TableName: this.name,
+        ConsistentRead: true,
+        ReturnConsumedCapacity: "TOTAL",
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      const out = await this.send("Query", what, () => this.client.send(command), {
+        input: command.input,
+      });
       for (const item of out.Items ?? []) yield item;
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -215,14 +213,13 @@ export class DynamoTable {
         );
       }
       if (round > 0) await backoff(round);
-      const out = await this.send("BatchGetItem", what, () =>
-        this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } },
-            ReturnConsumedCapacity: "TOTAL",
-          }),
-        ),
-      );
+      const command = new BatchGetItemCommand({
+        RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } },
+        ReturnConsumedCapacity: "TOTAL",
+      });
+      const out = await this.send("BatchGetItem", what, () => this.client.send(command), {
+        input: command.input,
+      });
       found.push(...(out.Responses?.[this.name] ?? []));
       pending = out.UnprocessedKeys?.[this.name]?.Keys ?? [];
     }
@@ -344,13 +341,14 @@ export class DynamoTable {
 
   /**
    * Runs one SDK call: closed check, call counter, capacity, retries, error translation.
-   * Errors matched by `rethrow` come back untranslated for the caller to interpret.
+   * Errors matched by `rethrow` come back untranslated for the caller to interpret. A read
+   * passes its `input` so that its capacity is booked at no less than AWS's minimum.
    */
   private async send<T>(
     operation: string,
     what: string,
     call: () => Promise<T>,
-    options: { rethrow?: (err: unknown) => boolean } = {},
+    options: { rethrow?: (err: unknown) => boolean; input?: object } = {},
   ): Promise<T> {
     this.assertOpen(what);
     this.counters.add(`dynamodb.calls.${operation}`);
@@ -364,7 +362,7 @@ export class DynamoTable {
       if (options.rethrow?.(err)) throw err;
       throw translate(err, `${operation} ${what}`, this.name);
     }
-    recordCapacity(this.counters, operation, out);
+    recordCapacity(this.counters, operation, out, options.input);
     return out;
   }
 }
