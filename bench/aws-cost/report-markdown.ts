@@ -273,7 +273,7 @@ The first flush into fresh partitions: ${r.perFlush
       (p) =>
         `${pointLabel(p)} (${layoutOf(p)}) → ${num(p.first.perFlush.s3Put)} PUT, ${num(p.first.perFlush.wcu)} WCU, ${num(p.first.perFlush.rcu)} RCU`,
     )
-    .join("; ")} (DynamoDB Local reports reads of absent items as 0 RCU; see the last part).
+    .join("; ")} (reads of absent items booked at AWS's minimum; see the last part).
 
 Where the units go (steady state, per flush; the shard layout's background writes are booked
 under the \`commitPartitions\` call that started them):
@@ -331,14 +331,13 @@ ${segmentSizeTable(r)}
   as AWS does. A \`Query\` with a projection is charged for the whole items it reads, as on AWS.
 - Transactions are reported as 2 units whatever their size (docs/dynamodb-tables.md); no
   transaction runs on the flush, write or read path, so this does not affect these figures.
-- Reads of absent items are reported as 0 RCU; AWS charges a strongly consistent read of an
-  absent item 1 RCU (unverified). Only the first flush into fresh partitions reads absent heads:
-  on AWS it costs about N RCU more than shown above.
-- A \`Query\` that finds no item is reported as 0 RCU. AWS charges a strongly consistent Query
-  at least 1 RCU even when it returns nothing (unverified). The shard layout reads a shard with
-  such a Query whenever nothing was committed to it since the reader last looked — every idle
-  long-poll, and a fetch of a shard that did not move — so on AWS its reads cost about 1 RCU
-  per shard per look more than shown here.
+- DynamoDB Local reports a \`Query\` that finds nothing, and the absent keys of a
+  \`BatchGetItem\`, as 0 RCU. AWS charges such reads the minimum for their kind (1 RCU
+  strongly consistent: the API reference for \`Query\`; a \`BatchGetItem\` reads each key as a
+  \`GetItem\`, and a \`GetItem\` of an absent item pays the minimum). The store books every read
+  at no less than that minimum (lib/storage/dynamodb/capacity.ts), so these figures include
+  them: the first flush's reads of absent heads, and the shard layout's Query of a shard that
+  did not move since the reader last looked (every idle long-poll).
 - DynamoDB does not report the units of failed conditional writes (Local or AWS); none happened
   in this run (${num(conditionFailures, 0)} counted).
 `;
