@@ -189,9 +189,10 @@ python_tool() { # component, venv dir, requirements, an executable the venv must
   fi
 }
 
-# moto's S3 server, for the AWS-backend tests (test/helpers/emulators/s3-server.ts).
+# moto's S3 server, for the AWS-backend tests (test/helpers/emulators/s3-server.ts starts it
+# through tools/moto/s3_server.py).
 python_tool moto "$TOOLS/moto-venv" "$ROOT/tools/moto/requirements.txt" "$TOOLS/moto-venv/bin/moto_server"
-echo "moto: $status (moto $("$TOOLS/moto-venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))') → .tools/moto-venv/bin/moto_server)"
+echo "moto: $status (moto $("$TOOLS/moto-venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))') in .tools/moto-venv, started by tools/moto/s3_server.py)"
 
 # cfn-lint, for the CDK app's synthesized templates (test/cdk).
 python_tool cfn-lint "$TOOLS/cfn-lint-venv" "$ROOT/tools/cfn-lint/requirements.txt" "$TOOLS/cfn-lint-venv/bin/cfn-lint"
