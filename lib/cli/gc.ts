@@ -58,7 +58,10 @@ export async function openBackend(values: Options): Promise<Backend> {
   }
   const metadataStore = await SqliteMetadataStore.open({ path: dbPath });
   return {
-    objectStore: new FsObjectStore({ rootDir: join(dataDir, "objects") }),
+    objectStore: new FsObjectStore({
+      rootDir: join(dataDir, "objects"),
+      sweepStaleTemps: !values["dry-run"],
+    }),
     metadataStore,
     counters: undefined,
     where: dataDir,

@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ObjectExistsError, StorageUnavailableError } from "../../lib/storage/errors.ts";
-import { FsObjectStore } from "../../lib/storage/fs/object-store.ts";
+import { FsObjectStore, STALE_TEMP_MS } from "../../lib/storage/fs/object-store.ts";
 import { objectStoreContract } from "./object-store.contract.ts";
 
 async function tempDir(): Promise<string> {
@@ -37,6 +37,13 @@ describe("FsObjectStore", () => {
       .sort();
   }
 
+  /** A temp file as a writer that crashed more than STALE_TEMP_MS ago left it. */
+  async function leaveStaleTemp(path: string): Promise<void> {
+    await writeFile(path, "half-written");
+    const longAgo = new Date(Date.now() - STALE_TEMP_MS - 60_000);
+    await utimes(path, longAgo, longAgo);
+  }
+
   it("keeps object `a/b` as the file <rootDir>/a/b, and nothing else", async () => {
     await store.putNew("seg/00/abc", Buffer.from("payload"));
     expect(await allFiles(rootDir)).toEqual([join("seg", "00", "abc")]);
@@ -63,6 +70,30 @@ describe("FsObjectStore", () => {
     const keys: string[] = [];
     for await (const info of store.list("")) keys.push(info.key);
     expect(keys).toEqual(["seg/real"]);
+  });
+
+  it("deletes a crash's temp file older than STALE_TEMP_MS when a listing passes it, and keeps a fresh one", async () => {
+    await store.putNew("seg/real", Buffer.from("x"));
+    await leaveStaleTemp(join(rootDir, "seg", "lost.3f2a9c.floe-tmp"));
+    await writeFile(join(rootDir, "seg", "busy.7d1e04.floe-tmp"), "being written");
+    const keys: string[] = [];
+    for await (const info of store.list("seg/")) keys.push(info.key);
+    expect(keys).toEqual(["seg/real"]);
+    expect(await allFiles(rootDir)).toEqual([
+      join("seg", "busy.7d1e04.floe-tmp"),
+      join("seg", "real"),
+    ]);
+  });
+
+  it("only skips stale temp files when told not to sweep (floe gc --dry-run)", async () => {
+    const dryRun = new FsObjectStore({ rootDir, sweepStaleTemps: false });
+    await dryRun.putNew("seg/real", Buffer.from("x"));
+    await leaveStaleTemp(join(rootDir, "seg", "lost.3f2a9c.floe-tmp"));
+    for await (const info of dryRun.list("")) expect(info.key).toBe("seg/real");
+    expect(await allFiles(rootDir)).toEqual([
+      join("seg", "lost.3f2a9c.floe-tmp"),
+      join("seg", "real"),
+    ]);
   });
 
   it.each([

@@ -11,7 +11,11 @@
  * Where this differs from S3: a key cannot be both an object and a "directory" of other keys
  * (`a` and `a/b`); Floe's segment keys never are. Reading a key that names a directory is
  * ObjectNotFoundError; writing one is ObjectExistsError. Temp files left by a crash end in
- * TEMP_SUFFIX; `list` never shows them and no valid key can collide with them.
+ * TEMP_SUFFIX; `list` never shows them and no valid key can collide with them. A listing that
+ * passes one older than STALE_TEMP_MS deletes it (the orphan collector, `floe gc`, lists the
+ * segment prefix): a putNew links its temp file right after writing it, so one that old belongs
+ * to no write in progress — and if it did, its link would fail and the write would be refused,
+ * never acknowledged. `sweepStaleTemps: false` (a dry run) only skips them.
  */
 import { randomBytes } from "node:crypto";
 import { type FileHandle, link, mkdir, open, opendir, stat, unlink } from "node:fs/promises";
@@ -28,13 +32,18 @@ import type { ObjectInfo, ObjectStore } from "../ports.ts";
 export interface FsObjectStoreOptions {
   /** Directory holding the objects; created on first write. */
   rootDir: string;
+  /** Whether listings delete stale temp files (default true; off for `floe gc --dry-run`). */
+  sweepStaleTemps?: boolean;
 }
 
 const TEMP_SUFFIX = ".floe-tmp";
+/** Age (by mtime) past which a temp file is a crash's leftover. */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
 const DELETE_CONCURRENCY = 32;
 
 export class FsObjectStore implements ObjectStore {
   readonly rootDir: string;
+  private readonly sweepStaleTemps: boolean;
   /** Directories whose own entry (in their parent) is known to be on disk. */
   private readonly durableDirs = new Set<string>();
 
@@ -43,6 +52,7 @@ export class FsObjectStore implements ObjectStore {
       throw new TypeError("FsObjectStore: rootDir must be a non-empty path");
     }
     this.rootDir = resolve(options.rootDir);
+    this.sweepStaleTemps = options.sweepStaleTemps ?? true;
   }
 
   async putNew(key: string, body: Buffer | readonly Buffer[]): Promise<void> {
@@ -178,7 +188,10 @@ export class FsObjectStore implements ObjectStore {
       throw err;
     }
     for (const { name, isDir } of names) {
-      if (name.endsWith(TEMP_SUFFIX)) continue;
+      if (name.endsWith(TEMP_SUFFIX)) {
+        if (!isDir && this.sweepStaleTemps) await deleteIfStale(join(dirPath, name));
+        continue;
+      }
       const key = dirKey + name;
       if (isDir) {
         const sub = `${key}/`;
@@ -244,6 +257,15 @@ async function writeDurably(path: string, body: Buffer | readonly Buffer[]): Pro
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** Housekeeping: never fails the listing that found the file. */
+async function deleteIfStale(tempPath: string): Promise<void> {
+  try {
+    if (Date.now() - (await stat(tempPath)).mtimeMs > STALE_TEMP_MS) await unlink(tempPath);
+  } catch {
+    // gone already, or not ours to delete: the next listing tries again
   }
 }
 
