@@ -16,6 +16,7 @@ import { type RunningFront, startEmbeddedFront } from "../front/node.ts";
 import { serveFrontOverHttp } from "../http/local.ts";
 import type { HttpServer } from "../http/server.ts";
 import { createLogger, type Logger, type LogLevel } from "../logger.ts";
+import { startEmfReporter } from "../storage/cloudwatch-counters.ts";
 import type { StorageCounters } from "../storage/counters.ts";
 import { intOption, type Options } from "./args.ts";
 import {
@@ -79,6 +80,32 @@ async function start(
 }
 
 /**
+ * --emf-interval-ms: how often the front prints its storage counters for CloudWatch (0 = never).
+ * Only the AWS backend counts storage requests.
+ */
+function emfIntervalMs(values: Options, backend: string): number {
+  if (values["emf-interval-ms"] === undefined) return 0;
+  const intervalMs = intOption(values, "emf-interval-ms", 0);
+  if (intervalMs < 0)
+    throw new Error(`--emf-interval-ms must be an integer ≥ 0, got ${intervalMs}`);
+  if (intervalMs > 0 && backend !== "aws") {
+    throw new Error(
+      "--emf-interval-ms needs --backend aws: the embedded backend counts no requests",
+    );
+  }
+  return intervalMs;
+}
+
+function startFrontEmf(intervalMs: number, counters: StorageCounters | undefined) {
+  if (intervalMs === 0 || counters === undefined) return undefined;
+  return startEmfReporter({
+    intervalMs,
+    read: () => counters.snapshot(),
+    dimensions: { service: "floe", function: "front" },
+  });
+}
+
+/**
  * The HTTP API's port: --http-port; else 8092 when Kafka is on its default port, any free port
  * when --port is given (several `floe dev --cluster` processes never fight over 8092); none for
  * `floe front` (in AWS the Lambda functions serve HTTP) or with --no-http.
@@ -98,7 +125,9 @@ export async function runDev(values: Options, defaultBackend = "embedded"): Prom
     values,
     defaultBackend === "aws" ? 0 : DEFAULT_MAINTENANCE_INTERVAL_MS,
   );
-  const [front, where] = await start(values, String(values.backend ?? defaultBackend), logger);
+  const backend = String(values.backend ?? defaultBackend);
+  const emfEveryMs = emfIntervalMs(values, backend);
+  const [front, where] = await start(values, backend, logger);
   console.log(
     `Floe is serving Kafka on ${front.endpoint.host}:${front.endpoint.port} as node ${front.endpoint.nodeId} (data in ${where}). Ctrl-C stops it.`,
   );
@@ -122,6 +151,7 @@ export async function runDev(values: Options, defaultBackend = "embedded"): Prom
     }
     console.log(`Floe is serving its HTTP API on ${http.url}/v1`);
   }
+  const emf = startFrontEmf(emfEveryMs, front.counters);
   let metrics: MetricsServer | undefined;
   if (values["metrics-port"] !== undefined) {
     const counters = front.counters;
@@ -146,6 +176,7 @@ export async function runDev(values: Options, defaultBackend = "embedded"): Prom
   });
   logger.info("shutting down");
   await maintenance?.stop();
+  emf?.stop();
   await metrics?.close();
   await http?.close();
   await front.close();

@@ -38,6 +38,8 @@ const USAGE = `usage:
                                    longer = fewer, larger S3 PUTs (cheaper), higher produce latency
       [--metrics-port N]           serve counters on http://HOST:N/metrics (Prometheus text): S3 requests by
                                    type, DynamoDB units and calls (aws), segments, commits, cache (both)
+      [--emf-interval-ms N]        aws: every N ms print S3 requests, DynamoDB units, retries and shard
+                                   snapshot failures as CloudWatch embedded-metric lines (0 = off, default)
       [--maintenance-interval-ms N] run maintenance (retention, orphan segments) every N ms; default
                                    60000 (floe front: 0, the scheduled function does it), 0 = off;
                                    [--grace-ms N] the orphan grace (default 3600000)
@@ -83,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       backend: { type: "string" },
       "create-resources": { type: "boolean" },
       "metrics-port": { type: "string" },
+      "emf-interval-ms": { type: "string" },
       "http-port": { type: "string" },
       "no-http": { type: "boolean" },
       "advertised-host": { type: "string" },

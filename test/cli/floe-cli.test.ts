@@ -79,6 +79,8 @@ describe("floe dev options", () => {
   it.each([
     ["--linger-ms=-1", "--linger-ms must be an integer ≥ 0, got -1"],
     ["--linger-ms=soon", "--linger-ms must be an integer, got soon"],
+    ["--emf-interval-ms=-5", "--emf-interval-ms must be an integer ≥ 0, got -5"],
+    ["--emf-interval-ms=60000", "--emf-interval-ms needs --backend aws"],
   ])("refuses %s before it starts anything", (option, message) => {
     const r = spawnSync(
       process.execPath,

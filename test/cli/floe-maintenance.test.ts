@@ -3,11 +3,13 @@
  * retention on its own every --maintenance-interval-ms, and `floe maintenance --data-dir` runs
  * one pass over the directory a `floe dev` serves (with the loop off), reporting what moved;
  * once the segment files are older than the grace (their mtimes moved back, as the file system
- * would show them later), the next pass deletes those holding only expired records.
+ * would show them later), the next pass deletes those holding only expired records. On the AWS
+ * backend, the same loop and pass, and the front's storage counters published for CloudWatch
+ * (what `floe front` does in the deployment, lib/storage/cloudwatch-counters.ts).
  */
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTopic } from "../../lib/client/admin.ts";
 import { listOffset, produceBatch } from "../../lib/client/records-io.ts";
 import { WireClient } from "../../lib/client/wire-client.ts";
@@ -129,15 +131,17 @@ describe("floe maintenance", () => {
 describe("on the AWS backend (DynamoDB Local + moto)", () => {
   let emulators: AwsEmulators | undefined;
   const saved = { ...process.env };
+  beforeAll(async () => {
+    emulators = await startAwsEmulators();
+    // Children inherit this environment: the standard AWS settings plus bucket and table.
+    Object.assign(process.env, emulatorFunctionEnv(emulators, "floe-cli-maint"));
+  }, 120_000);
   afterAll(async () => {
     process.env = saved;
     await emulators?.stop();
   });
 
   it("floe dev --backend aws runs the loop, and floe maintenance --backend aws one pass", async () => {
-    emulators = await startAwsEmulators();
-    // Children inherit this environment: the standard AWS settings plus bucket and table.
-    Object.assign(process.env, emulatorFunctionEnv(emulators, "floe-cli-maint"));
     const { client } = await start([
       "--backend",
       "aws",
@@ -159,4 +163,36 @@ describe("on the AWS backend (DynamoDB Local + moto)", () => {
     expect(JSON.parse(once.stdout)).toMatchObject({ complete: true, errorCount: 0 });
     expect(await listOffset(client, "aws-once", 0, -2n)).toBe(2n);
   }, 120_000);
+
+  it("floe dev --backend aws --emf-interval-ms prints its storage counters as CloudWatch metric lines", async () => {
+    const { floe, client } = await start([
+      "--backend",
+      "aws",
+      "--maintenance-interval-ms",
+      "0",
+      "--emf-interval-ms",
+      "200",
+    ]);
+    await createTopic(client, "aws-emf", 1);
+    await produceBatch(client, "aws-emf", 0, records("counted", Date.now()));
+    let published: Record<string, number> = {};
+    for (let i = 0; i < 50 && !(published.S3Puts > 0 && published.DynamoDbWriteUnits > 0); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      published = {};
+      for (const line of floe.stdout().split("\n")) {
+        if (!line.startsWith('{"_aws"')) continue;
+        const emf = JSON.parse(line);
+        expect(emf._aws.CloudWatchMetrics[0]).toMatchObject({
+          Namespace: "Floe",
+          Dimensions: [["service", "function"]],
+        });
+        expect(emf).toMatchObject({ service: "floe", function: "front" });
+        for (const { Name } of emf._aws.CloudWatchMetrics[0].Metrics) {
+          published[Name] = (published[Name] ?? 0) + emf[Name];
+        }
+      }
+    }
+    expect(published.S3Puts).toBeGreaterThanOrEqual(1);
+    expect(published.DynamoDbWriteUnits).toBeGreaterThan(0);
+  }, 60_000);
 });
