@@ -26,6 +26,7 @@ import { awsConfigFromEnv } from "../lib/config/aws-config.ts";
 import { maintenanceConfigFromEnv } from "../lib/config/maintenance-config.ts";
 import type { Logger as FloeLogger } from "../lib/logger.ts";
 import { createAwsStores } from "../lib/storage/aws-stores.ts";
+import { CounterGains } from "../lib/storage/cloudwatch-counters.ts";
 
 const logger = new Logger({ serviceName: "floe" });
 const metrics = new Metrics({
@@ -47,19 +48,26 @@ const floeLogger: FloeLogger = {
   error: (msg, fields) => logger.error(msg, fields ?? {}),
 };
 
-let wiring: Promise<MaintenanceRunner> | undefined;
+interface Wiring {
+  runner: MaintenanceRunner;
+  /** What the container's storage counters gained since the last run published. */
+  gains: CounterGains;
+}
+
+let wiring: Promise<Wiring> | undefined;
 
 /** The stores and the runner, once per container; a failed start is retried next time. */
-function runner(): Promise<MaintenanceRunner> {
+function wired(): Promise<Wiring> {
   wiring ??= (async () => {
     const stores = await createAwsStores(aws, { logger: floeLogger });
     const { objectStore, metadataStore } = stores;
     // Only its head reads and DeleteRecords are used: nothing is buffered, no timer runs.
     const log = new LogService({ objectStore, metadataStore });
-    return new MaintenanceRunner(
+    const runner = new MaintenanceRunner(
       { objectStore, metadataStore, log, logger: floeLogger, random: Math.random },
       config,
     );
+    return { runner, gains: new CounterGains(() => stores.counters.snapshot()) };
   })().catch((err: unknown) => {
     wiring = undefined;
     throw err;
@@ -69,15 +77,18 @@ function runner(): Promise<MaintenanceRunner> {
 
 async function maintain(event: ScheduledEvent, context: Context): Promise<Record<string, unknown>> {
   logger.appendKeys({ scheduledEventId: event.id, scheduledTime: event.time });
-  const run = await runner();
+  const { runner, gains } = await wired();
   const deadlineMs = context.getRemainingTimeInMillis() - config.deadlineMarginMs;
-  const report = await run.run({ deadlineMs });
+  const report = await runner.run({ deadlineMs });
   for (const [name, value] of Object.entries(reportMetrics(report))) {
     metrics.addMetric(
       name,
       name.endsWith("Ms") ? MetricUnit.Milliseconds : MetricUnit.Count,
       value,
     );
+  }
+  for (const [name, gain] of Object.entries(gains.take())) {
+    metrics.addMetric(name, MetricUnit.Count, gain);
   }
   return reportFields(report);
 }

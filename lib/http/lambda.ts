@@ -35,6 +35,7 @@ import { brokerConfig } from "../config/broker-config.ts";
 import { type HttpConfig, httpConfigFromEnv } from "../config/http-config.ts";
 import type { Logger as FloeLogger } from "../logger.ts";
 import { createAwsStores } from "../storage/aws-stores.ts";
+import { CounterGains } from "../storage/cloudwatch-counters.ts";
 import { createHttpApi, type HttpApi, type RouteModuleName } from "./api.ts";
 import { createHttpContext } from "./context.ts";
 import { errorBody, type HttpRequest, type HttpResponse, jsonResponse } from "./types.ts";
@@ -55,6 +56,8 @@ const TIMEOUT_MARGIN_MS = 1_000;
 interface Host {
   api: HttpApi;
   http: HttpConfig;
+  /** What the container's storage counters gained since the last invocation published. */
+  gains: CounterGains;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ async function buildHost(
   return {
     api: createHttpApi(ctx, [module], floeLogger),
     http,
+    gains: new CounterGains(() => stores.counters.snapshot()),
     async close() {
       await log.close();
       await stores.close();
@@ -175,6 +179,9 @@ export function createLambdaHandler(
     const res = await h.api.handle(requestOfEvent(event, signal));
     if (res.status >= 500) metrics.addMetric("ServerErrors", MetricUnit.Count, 1);
     else if (res.status >= 400) metrics.addMetric("ClientErrors", MetricUnit.Count, 1);
+    for (const [name, gain] of Object.entries(h.gains.take())) {
+      metrics.addMetric(name, MetricUnit.Count, gain);
+    }
     return resultOf(res);
   };
 

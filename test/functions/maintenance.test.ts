@@ -180,6 +180,9 @@ describe("functions/maintenance handler", () => {
       Errors: 0,
     });
     expect(JSON.stringify(metrics)).toContain('"Namespace":"Floe"');
+    // The container's storage counters, as every function publishes them.
+    expect(metrics?.DynamoDbReadUnits).toBeGreaterThan(0);
+    expect(metrics?.DynamoDbWriteUnits).toBeGreaterThan(0);
 
     // The same warm container, the clock past the orphan grace (S3's LastModified stays real):
     // the pass judges the two live objects by receipt and keeps them.
