@@ -23,6 +23,8 @@ import { REPO_ROOT } from "./paths.ts";
 
 export const KAFKA_PORT = 9092;
 export const FRONT_CONTAINER = "front";
+/** How often a front publishes its storage counters (lib/storage/cloudwatch-counters.ts). */
+export const FRONT_EMF_INTERVAL_MS = 60_000;
 
 /** Docker ignore rules: everything but what the image copies (node_modules, .tools, data…). */
 const BUILD_CONTEXT_EXCLUDE = [
@@ -111,6 +113,9 @@ export class FloeFront extends Construct {
         `${this.loadBalancer.loadBalancerDnsName}:${KAFKA_PORT}`,
         "--log-level",
         "info",
+        // Storage counters to CloudWatch through the log group (FloeMonitoring alarms on them).
+        "--emf-interval-ms",
+        String(FRONT_EMF_INTERVAL_MS),
       ],
       portMappings: [{ containerPort: KAFKA_PORT, protocol: ecs.Protocol.TCP }],
       logging: ecs.LogDrivers.awsLogs({

@@ -17,6 +17,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
+import { CLOUDWATCH_NAMESPACE } from "../lib/storage/cloudwatch-counters.ts";
 
 /** The table operations the metadata store performs (throttles and system errors are per operation). */
 const TABLE_OPERATIONS = [
@@ -117,6 +118,34 @@ export class FloeMonitoring extends Construct {
       });
     }
 
+    // Published by the fronts and every function (lib/storage/cloudwatch-counters.ts). A failed
+    // snapshot is rewritten by the shard's next commit; failures three periods running mean
+    // records are piling up in the table and in the writers' memory.
+    const publishers = ["front", ...Object.keys(props.functions)];
+    const snapshotFailures = new cloudwatch.MathExpression({
+      expression: "SUM(METRICS())",
+      usingMetrics: Object.fromEntries(
+        publishers.map((fn, i) => [
+          `m${i}`,
+          new cloudwatch.Metric({
+            namespace: CLOUDWATCH_NAMESPACE,
+            metricName: "ShardSnapshotFailures",
+            dimensionsMap: { service: "floe", function: fn },
+            period: PERIOD,
+            statistic: "Sum",
+          }),
+        ]),
+      ),
+      label: "shard snapshot failures",
+      period: PERIOD,
+    });
+    this.alarm("ShardSnapshotFailures", snapshotFailures, {
+      threshold: 1,
+      description:
+        "Floe metadata table: shard snapshots failing for 15 minutes (records accumulate; docs/dynamodb-tables.md)",
+      evaluationPeriods: 3,
+    });
+
     const insight = (metricName: string): cloudwatch.Metric =>
       new cloudwatch.Metric({
         namespace: "ECS/ContainerInsights",
@@ -192,6 +221,11 @@ export class FloeMonitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: "Metadata table system errors",
         left: [systemErrors],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Shard snapshot failures",
+        left: [snapshotFailures],
         width: 8,
       }),
     );

@@ -296,6 +296,7 @@ describe("Kafka front", () => {
     expect(command[0]).toBe("front");
     expect(option("--host")).toBe("0.0.0.0");
     expect(option("--port")).toBe(String(KAFKA_PORT));
+    expect(option("--emf-interval-ms")).toBe("60000");
     expect(option("--shared-address")).toEqual({
       "Fn::Join": ["", [{ "Fn::GetAtt": [nlbId, "DNSName"] }, `:${KAFKA_PORT}`]],
     });
@@ -373,7 +374,7 @@ describe("schedule and monitoring", () => {
     });
   });
 
-  it("alarms on function errors and throttles, API 5xx, table throttles and errors, missing and unhealthy fronts", () => {
+  it("alarms on function errors and throttles, API 5xx, table throttles and errors, shard snapshot failures, missing and unhealthy fronts", () => {
     const alarms = Object.values(floe.service.findResources("AWS::CloudWatch::Alarm")).map(
       (a) => a.Properties,
     );
@@ -393,7 +394,26 @@ describe("schedule and monitoring", () => {
     expect(math.filter((m) => m.includes('"ThrottledRequests"'))).toHaveLength(1);
     expect(math.filter((m) => m.includes('"SystemErrors"'))).toHaveLength(1);
     expect(math.filter((m) => m.includes("desired - running"))).toHaveLength(1);
-    expect(alarms).toHaveLength(13);
+    // Shard snapshot failures, summed over every publisher of the counter.
+    type MathMetric = { Expression?: string; MetricStat?: { Metric: Record<string, unknown> } };
+    const [snapshots] = alarms.filter((a) =>
+      a.Metrics?.some((m: MathMetric) => m.Expression === "SUM(METRICS())"),
+    );
+    const published = (snapshots.Metrics as MathMetric[]).flatMap((m) =>
+      m.MetricStat ? [m.MetricStat.Metric] : [],
+    );
+    expect(published).toEqual(
+      ["front", ...FUNCTIONS].map((fn) => ({
+        Namespace: "Floe",
+        MetricName: "ShardSnapshotFailures",
+        Dimensions: expect.arrayContaining([
+          { Name: "service", Value: "floe" },
+          { Name: "function", Value: fn },
+        ]),
+      })),
+    );
+    expect(snapshots.EvaluationPeriods).toBe(3);
+    expect(alarms).toHaveLength(14);
     floe.service.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     const keyId = floe.logicalId(floe.stacks.service.monitoring.topic.masterKey!);
     floe.service.hasResourceProperties("AWS::SNS::Topic", {
