@@ -4,7 +4,12 @@
  * serves subarrays of cached buffers without copying again. Cached buffers are never mutated
  * after they are inserted: readers may hold subarrays of them long after eviction.
  *
- * Concurrent misses for one chunk share one ranged GET.
+ * Concurrent misses for one chunk share one ranged GET. Misses for chunks of one segment that
+ * arrive in the same turn of the event loop share one too, when their byte ranges lie close
+ * (gaps of at most COALESCE_MAX_GAP_BYTES, the whole range at most COALESCE_MAX_SPAN_BYTES): a
+ * Fetch reads all its partitions at once, and the chunks one flush wrote for them sit side by
+ * side in its segment. A segment's chunks then cost one GET per fetch instead of one per
+ * partition; the bytes between wanted chunks are read and dropped.
  */
 import { batchesIn, writeBaseOffset } from "../../protocol/records/batch-header.ts";
 import type { ChunkEntry, ObjectStore } from "../../storage/ports.ts";
@@ -18,6 +23,18 @@ export interface SegmentReaderDeps {
   objectStore: ObjectStore;
   cacheBytes: number;
   metrics?: LogMetrics;
+}
+
+/** Bytes of unwanted chunks a shared GET may read between two wanted ones. */
+export const COALESCE_MAX_GAP_BYTES = 1024 * 1024;
+/** The longest range one shared GET reads. */
+export const COALESCE_MAX_SPAN_BYTES = 16 * 1024 * 1024;
+
+/** A miss waiting for the GET that will carry its chunk. */
+interface Waiter {
+  entry: ChunkEntry;
+  resolve(buf: Buffer): void;
+  reject(err: unknown): void;
 }
 
 function cacheKey(entry: ChunkEntry): string {
@@ -51,6 +68,9 @@ export class SegmentReader {
   private readonly cache = new Map<string, Buffer>();
   private cachedBytes = 0;
   private readonly loading = new Map<string, Promise<Buffer>>();
+  /** Misses of this turn of the event loop, by segment key, until the GETs are sent. */
+  private readonly queued = new Map<string, Waiter[]>();
+  private sendScheduled = false;
 
   constructor(deps: SegmentReaderDeps) {
     this.objectStore = deps.objectStore;
@@ -79,7 +99,9 @@ export class SegmentReader {
       return inFlight;
     }
     this.metrics.cacheMisses++;
-    const load = this.load(entry).finally(() => this.loading.delete(key));
+    const load = new Promise<Buffer>((resolve, reject) =>
+      this.enqueue({ entry, resolve, reject }),
+    ).finally(() => this.loading.delete(key));
     this.loading.set(key, load);
     return load;
   }
@@ -103,21 +125,61 @@ export class SegmentReader {
     this.cachedBytes = 0;
   }
 
-  private async load(entry: ChunkEntry): Promise<Buffer> {
-    const raw = await this.objectStore.getRange(
-      entry.segmentKey,
-      entry.byteStart,
-      entry.byteLength,
-    );
+  private enqueue(waiter: Waiter): void {
+    const segmentKey = waiter.entry.segmentKey;
+    const waiting = this.queued.get(segmentKey);
+    if (waiting) waiting.push(waiter);
+    else this.queued.set(segmentKey, [waiter]);
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    // After every read started in this turn has reached here (their awaits on cached heads and
+    // index entries are microtasks, which all run before an immediate).
+    setImmediate(() => {
+      this.sendScheduled = false;
+      const segments = [...this.queued.values()];
+      this.queued.clear();
+      for (const waiters of segments) {
+        for (const run of coalescedRuns(waiters)) void this.load(run);
+      }
+    });
+  }
+
+  /** One ranged GET for `run` (chunks of one segment, by byteStart), shared out. */
+  private async load(run: readonly Waiter[]): Promise<void> {
+    const first = run[0].entry;
+    const endByte = Math.max(...run.map((w) => w.entry.byteStart + w.entry.byteLength));
+    let raw: Buffer;
+    try {
+      raw = await this.objectStore.getRange(
+        first.segmentKey,
+        first.byteStart,
+        endByte - first.byteStart,
+      );
+    } catch (err) {
+      for (const w of run) w.reject(err);
+      return;
+    }
     this.metrics.rangeGets++;
     this.metrics.rangeGetBytes += raw.length;
-    // The store's buffer may be shared with the store (an in-memory adapter, a pool): copy once
-    // into a buffer only the cache owns before rewriting offsets.
-    const buf = Buffer.allocUnsafe(raw.length);
-    raw.copy(buf);
-    assignOffsets(buf, entry);
-    this.insert(cacheKey(entry), buf);
-    return buf;
+    for (const { entry, resolve, reject } of run) {
+      try {
+        const at = entry.byteStart - first.byteStart;
+        if (raw.length < at + entry.byteLength) {
+          throw new ChunkCorruptError(
+            `segment ${entry.segmentKey} gave ${raw.length} bytes from ${first.byteStart}, short of chunk @${entry.byteStart}+${entry.byteLength}`,
+          );
+        }
+        // Copy out of the store's buffer (it may be shared: an in-memory adapter, a pool) into
+        // one only the cache owns, before rewriting offsets.
+        const buf = Buffer.allocUnsafe(entry.byteLength);
+        raw.copy(buf, 0, at, at + entry.byteLength);
+        assignOffsets(buf, entry);
+        this.insert(cacheKey(entry), buf);
+        resolve(buf);
+      } catch (err) {
+        reject(err);
+      }
+    }
   }
 
   private insert(key: string, buf: Buffer): void {
@@ -135,4 +197,35 @@ export class SegmentReader {
       this.cachedBytes -= v.length;
     }
   }
+}
+
+/**
+ * The waiters of one segment in runs that one GET each can serve: by byteStart, a new run where
+ * the gap to the previous chunk or the run's length would pass the limits.
+ */
+export function coalescedRuns<T extends { entry: ChunkEntry }>(waiters: readonly T[]): T[][] {
+  const sorted = [...waiters].sort((a, b) => a.entry.byteStart - b.entry.byteStart);
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let runStart = 0;
+  let runEnd = 0;
+  for (const w of sorted) {
+    const { byteStart, byteLength } = w.entry;
+    const end = byteStart + byteLength;
+    if (
+      run.length > 0 &&
+      (byteStart - runEnd > COALESCE_MAX_GAP_BYTES || end - runStart > COALESCE_MAX_SPAN_BYTES)
+    ) {
+      runs.push(run);
+      run = [];
+    }
+    if (run.length === 0) {
+      runStart = byteStart;
+      runEnd = end;
+    }
+    run.push(w);
+    runEnd = Math.max(runEnd, end);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }

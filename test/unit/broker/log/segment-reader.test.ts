@@ -3,6 +3,9 @@ import { resolveLogConfig } from "../../../../lib/broker/log/log-config.ts";
 import {
   assignOffsets,
   ChunkCorruptError,
+  COALESCE_MAX_GAP_BYTES,
+  COALESCE_MAX_SPAN_BYTES,
+  coalescedRuns,
   SegmentReader,
 } from "../../../../lib/broker/log/segment-reader.ts";
 import { SegmentWriter } from "../../../../lib/broker/log/segment-writer.ts";
@@ -59,6 +62,72 @@ async function oneChunk(): Promise<{
   return { entry: entries[1], older: entries[0], objects, sent };
 }
 
+/** One flush of `partitions` partitions of one topic (two appends each): their chunk entries. */
+async function oneSegment(partitions: number): Promise<{
+  entries: ChunkEntry[];
+  objects: FaultyObjectStore;
+}> {
+  stores = await openStores();
+  const objects = new FaultyObjectStore(stores.objectStore);
+  const writer = new SegmentWriter({
+    objectStore: objects,
+    metadataStore: stores.metadataStore,
+    config: resolveLogConfig({ lingerMs: 50 }),
+  });
+  const topic = newKey();
+  const keys = Array.from({ length: partitions }, (_, partition) => ({ ...topic, partition }));
+  const appends = [];
+  for (const key of keys) {
+    for (const label of ["x", "y"]) {
+      const r = request(await batch({ values: values(`${label}${key.partition}`, 3) }));
+      appends.push(writer.append(key, r.records, r.batches));
+    }
+  }
+  await Promise.all(appends);
+  await writer.close();
+  const entries = (
+    await Promise.all(keys.map((k) => stores!.metadataStore.findChunks(k, 0n, 10)))
+  ).flat();
+  expect(new Set(entries.map((e) => e.segmentKey)).size).toBe(1);
+  return { entries, objects };
+}
+
+const at = (byteStart: number, byteLength: number): { entry: ChunkEntry } => ({
+  entry: {
+    ...newKey(),
+    segmentKey: "segments/00/s.seg",
+    byteStart,
+    byteLength,
+    baseOffset: 0n,
+    lastOffset: 0n,
+    batchCount: 1,
+    maxTimestampMs: 0,
+    runningMaxTimestampMs: 0,
+  },
+});
+
+describe("coalescedRuns", () => {
+  it("puts chunks of one segment in one run while gaps and length stay within the limits", () => {
+    const runs = coalescedRuns([
+      at(5_000, 1_000),
+      at(0, 1_000),
+      at(1_000 + COALESCE_MAX_GAP_BYTES, 1_000), // gap from 1,000: exactly the limit
+      at(3_000 + 2 * COALESCE_MAX_GAP_BYTES, 1_000), // gap over the limit: a new run
+    ]);
+    expect(runs.map((r) => r.map((w) => w.entry.byteStart))).toEqual([
+      [0, 5_000, 1_000 + COALESCE_MAX_GAP_BYTES],
+      [3_000 + 2 * COALESCE_MAX_GAP_BYTES],
+    ]);
+  });
+
+  it("starts a new run where one GET would read more than COALESCE_MAX_SPAN_BYTES", () => {
+    const chunk = 512 * 1024;
+    const count = COALESCE_MAX_SPAN_BYTES / chunk + 1;
+    const runs = coalescedRuns(Array.from({ length: count }, (_, i) => at(i * chunk, chunk)));
+    expect(runs.map((r) => r.length)).toEqual([count - 1, 1]);
+  });
+});
+
 describe("SegmentReader", () => {
   it("returns the chunk with every batch's BaseOffset rewritten, CRCs still valid", async () => {
     const { entry, objects, sent } = await oneChunk();
@@ -94,6 +163,37 @@ describe("SegmentReader", () => {
     expect(objects.rangeGets - gets).toBe(1);
     expect(reader.metrics).toMatchObject({ cacheMisses: 1, cacheHits: 3, rangeGets: 1 });
     expect(reader.sizeBytes).toBe(entry.byteLength);
+  });
+
+  it("reads the chunks of one segment missed in the same turn with one GET, each as a lone read would", async () => {
+    const { entries, objects } = await oneSegment(6);
+    const together = new SegmentReader({ objectStore: objects, cacheBytes: 1 << 20 });
+    const gets = objects.rangeGets;
+    const shared = await Promise.all(entries.map((e) => together.read(e)));
+    expect(objects.rangeGets - gets).toBe(1);
+    expect(together.metrics).toMatchObject({ cacheMisses: 6, rangeGets: 1 });
+    const alone = new SegmentReader({ objectStore: objects, cacheBytes: 1 << 20 });
+    for (const [i, e] of entries.entries()) {
+      const buf = await alone.read(e);
+      expect(shared[i].equals(buf)).toBe(true);
+      expect(baseOffsetsOf([buf])).toEqual([0n, 3n]);
+    }
+    expect(alone.metrics.rangeGets).toBe(6);
+  });
+
+  it("fails only the read whose chunk does not match its entry in a shared GET", async () => {
+    const { entries, objects } = await oneSegment(3);
+    const reader = new SegmentReader({ objectStore: objects, cacheBytes: 1 << 20 });
+    const wrong = { ...entries[1], lastOffset: entries[1].lastOffset + 1n };
+    const [a, b, c] = await Promise.allSettled([
+      reader.read(entries[0]),
+      reader.read(wrong),
+      reader.read(entries[2]),
+    ]);
+    expect(reader.metrics.rangeGets).toBe(1);
+    expect(a.status).toBe("fulfilled");
+    expect(b).toMatchObject({ status: "rejected", reason: expect.any(ChunkCorruptError) });
+    expect(c.status).toBe("fulfilled");
   });
 
   it("evicts least recently used chunks beyond cacheBytes", async () => {
