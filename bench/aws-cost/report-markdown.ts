@@ -295,8 +295,8 @@ partition per produce request, ${num(s.outstandingBytes / MiB, 0)} MiB kept in f
 ${w.flushes} segments of ${num(w.avgSegmentBytes / MiB, 2)} MiB on average, ${w.partitionCommits} partition commits. Read: a second front
 with a cold cache (one that did not write the data) reads all ${s.partitions} partitions from offset 0 to
 the end as Fetch does (${num(s.maxPartitionBytes / MiB, 0)} MiB per partition per fetch): ${rd.fetches} fetches, ${rd.readCalls} \`LogService.read\`
-calls, ${num(rd.totals.s3Get, 0)} ranged GETs (one per chunk, i.e. per partition per segment; ${rd.cacheHits} chunk reads
-were answered by the cache). "GiB" is 2^30 bytes of record batches.
+calls, ${num(rd.totals.s3Get, 0)} ranged GETs for ${w.partitionCommits} chunks (the chunks of one segment that one fetch asks for share a
+GET; ${rd.cacheHits} chunk reads were answered by the cache). "GiB" is 2^30 bytes of record batches.
 
 ${gibTable(r)}
 ${snapshotWindowNote(r)}
@@ -313,10 +313,12 @@ are added by the cost model (last section).
 
 ${segmentSizeTable(r)}
 
-- **GETs per GiB read grow with partitions per segment.** A consumer reads each partition's
-  chunk with its own ranged GET, so GETs per GiB = segments per GiB × partitions per segment
-  (${num(chunkKiB, 0)} KiB chunks here). The same segments shared by 1,000 partitions would be
-  ${num(manyGets, 0)} GETs ≈ ${dollars((manyGets * r.prices.s3GetPer1000) / 1000)} per GiB read (arithmetic, not measured).
+- **GETs per GiB read follow segments, not partitions.** The chunks of one segment that a
+  fetch asks for (${num(chunkKiB, 0)} KiB each here) share one ranged GET, so a consumer that fetches
+  every partition pays about one GET per segment: ${num(rd.totals.s3Get / w.flushes, 2)} per segment in this run, the
+  excess being segments that a fetch's ${num(s.maxPartitionBytes / MiB, 0)} MiB per-partition limit splits. A group whose
+  members split the partitions pays up to one GET per member per segment; with a GET per chunk,
+  the same segments shared by 1,000 partitions would be ${num(manyGets, 0)} GETs ≈ ${dollars((manyGets * r.prices.s3GetPer1000) / 1000)} per GiB read (arithmetic, not measured).
 - ${gibLayoutOf(r) === "shard" ? shardReads(r) : headReread(g.readHeadRereadRcu, g.read.rcu, readRcuShare)}
 - **Idle consumers cost by the second.** The caught-up consumer then long-polled the idle topic
   for ${num(g.raw.idle.seconds, 1)} s: the front's watcher read the ${r.idlePoll.partitions} partitions' heads (\`getHeads\`) ${num(r.idlePoll.getHeadsPerSecond, 1)} times a second

@@ -125,8 +125,8 @@ export function floeBill(
     ),
     charge(
       "read",
-      "S3 GET (one per chunk per consumer)",
-      readFanOut * commits * m.s3GetPerChunkRead,
+      "S3 GET (one per segment per consumer, its chunks in one fetch)",
+      readFanOut * flushes * m.s3GetPerSegmentRead,
       "s3Get",
     ),
     charge(

@@ -1,6 +1,6 @@
 /**
  * What the cost model (./model.ts) is fed: the counts the AWS-cost run measured (per flush,
- * per chunk read, per second of idle polling), each front's measured throughput, and the
+ * per segment and chunk read, per second of idle polling), each front's measured throughput, and the
  * assumptions about the deployment and the traffic. Every assumption is a named field with a
  * reason, and the report prints them all: the bills are only as good as these.
  */
@@ -38,8 +38,13 @@ export interface MeasuredInputs {
   flushCommits: FlushCommitCurve[];
   /** Segment bytes stored per byte of record batches written (footer overhead). */
   s3BytesPerByteWritten: number;
+  /**
+   * S3 GETs per segment read by a consumer with a cold cache: the chunks of one segment that one
+   * fetch asks for share a GET (lib/broker/log/segment-reader.ts), so this is about one, plus
+   * the segments a fetch's byte limit splits.
+   */
+  s3GetPerSegmentRead: number;
   /** Per chunk (one partition's share of a segment) read by a consumer with a cold cache. */
-  s3GetPerChunkRead: number;
   rcuPerChunkRead: number;
   /** A caught-up consumer's long poll: DynamoDB read units per partition waited on per second. */
   idleRcuPerPartitionSecond: number;
@@ -111,7 +116,7 @@ export function describeAssumptions(a: Assumptions, m: MeasuredInputs): string[]
     `Floe fronts: Fargate Linux/ARM tasks of ${a.frontVcpu} vCPU and ${a.frontMemoryGb} GB, at least ${a.minFronts} (two AZs), as many as keep each at ≤ ${a.frontUtilisation * 100}% of its capacity of ${m.frontProduceMiBps.toFixed(1)} MiB/s produce and ${m.frontConsumeMiBps.toFixed(1)} MiB/s consume (${m.frontThroughputSource}); traffic is spread evenly over the fronts.`,
     `A flush's DynamoDB units (commit, index pages, snapshots, segment receipt) are the per-flush table's steady state at ${m.flushCommits[0]?.points.map((p) => p.partitions).join(", ")} partitions of one topic, interpolated linearly in between, on the ${m.flushCommits.map((c) => c.layout).join(" and the ")} layout${m.flushCommits.length === 1 ? "" : "s"}; the bills use the ${m.flushCommits[0]?.layout} layout${m.flushCommits.length === 1 ? "" : ", the comparison prices the others in their place"}. All partitions of the traffic are in one topic.`,
     `Segments: a front flushes every ${a.lingerMs} ms (lingerMs), with at most ${a.maxInFlightFlushes} flushes in flight of ${a.flushLatencyMs} ms each (S3 PUT p50 ≈ 100 ms, reference §9, + a DynamoDB commit, assumed 10 ms), and never more often than producer requests of ${a.producerBatchBytes / 1024} KiB arrive; a segment is full at ${a.maxSegmentBytes / 1024 / 1024} MiB. A flush commits every partition it holds data for, at most ${a.partitions}.`,
-    "Every consumer reads each chunk (one partition's part of a segment) with its own ranged GET and index lookup, as a cold front does: no read cache shared between consumers (an upper bound; tailing consumers on the writing front are served from its cache).",
+    "Every consumer reads every segment as a cold front does, one ranged GET for the chunks (each partition's part of the segment) that one of its fetches asks for, and an index lookup per chunk: no read cache shared between consumers (an upper bound; tailing consumers on the writing front are served from its cache). One consumer's fetch covers every partition; a group whose members split the partitions pays up to one GET per member per segment.",
     "Idle long-polling: every front polls the heads of every partition at the measured rate, at every rate (the poll interval only backs off while nothing is written, so a busy topic polls at least as often).",
     `Floe's maintenance Lambda (retention, orphan GC): ${a.maintenanceInvocationsPerHour} runs an hour of ${a.maintenanceGbSecondsPerInvocation} GB-s each (assumed, not measured).`,
     `No data transfer charges: clients, fronts and the services in one AZ and region, S3 and DynamoDB through gateway endpoints. Cross-AZ traffic would add $${PRICE_LIST.interAzGb.usd}/GB each way for all three systems' clients.`,
@@ -156,7 +161,8 @@ export function measuredInputs(
     s3PutPerFlush: w.totals.s3Put / w.flushes,
     flushCommits: flushCommitCurves(aws),
     s3BytesPerByteWritten: w.totals.s3BytesPut / w.bytes,
-    s3GetPerChunkRead: r.totals.s3Get / chunks,
+    // The read phase reads back every segment the write phase wrote.
+    s3GetPerSegmentRead: r.totals.s3Get / w.flushes,
     rcuPerChunkRead: r.totals.rcu / chunks,
     idleRcuPerPartitionSecond: idle.totals.rcu / idle.seconds / idle.partitions,
     frontProduceMiBps: front.produceMiBps,

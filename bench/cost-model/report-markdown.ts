@@ -145,7 +145,7 @@ function measuredTable(r: CostModelResult): string {
       ]),
     ),
     ["S3 bytes stored per byte written", m.s3BytesPerByteWritten, "per-GiB write phase"],
-    ["S3 GETs per chunk read", m.s3GetPerChunkRead, "per-GiB read phase (cold front)"],
+    ["S3 GETs per segment read", m.s3GetPerSegmentRead, "per-GiB read phase (cold front)"],
     ["DynamoDB RCU per chunk read", m.rcuPerChunkRead, "per-GiB read phase (cold front)"],
     ["DynamoDB RCU per partition per second, long-poll", m.idleRcuPerPartitionSecond, "idle phase"],
     ["front produce MiB/s", m.frontProduceMiBps, m.frontThroughputSource],
@@ -226,7 +226,7 @@ export function costModelMarkdown(r: CostModelResult): string {
   const nlbBytesPerGib = (1 + g.readFanOut) * r.prices.nlbLcuHour.usd;
   return `## Cost model: monthly bills next to MSK Serverless and Kinesis
 
-Floe's bill is the counts measured above (per flush, per chunk read, per second of long-poll)
+Floe's bill is the counts measured above (per flush, per segment and chunk read, per second of long-poll)
 scaled to steady traffic, plus storage, fronts and the load balancer; the peers' bills are
 their list prices for the same traffic. All prices are us-east-1 list prices with the dates
 the reference gives (table below); every assumption is listed at the end of this section.

@@ -36,7 +36,7 @@ const measured: MeasuredInputs = {
   // One point: a flush of p partitions costs p times it (1.25 WCU and 1 RCU per partition).
   flushCommits: [{ layout: "shard", points: [{ partitions: 1, wcu: 1.25, rcu: 1 }] }],
   s3BytesPerByteWritten: 1,
-  s3GetPerChunkRead: 1,
+  s3GetPerSegmentRead: 1,
   rcuPerChunkRead: 2,
   idleRcuPerPartitionSecond: 1,
   frontProduceMiBps: 20,
@@ -136,6 +136,19 @@ describe("Floe's shape", () => {
     expect(line(b, "S3 Standard storage").usd).toBeCloseTo(4725 * 0.023, 9);
     expect(line(b, "Fargate front vCPU").usd).toBeCloseTo(720 * 0.03238, 9);
     expect(line(b, "Network Load Balancer").usd).toBeCloseTo(720 * 0.0225, 9);
+  });
+
+  it("counts a consumer's GETs per segment and its index lookups per chunk", () => {
+    const a: Assumptions = { ...DEFAULT_ASSUMPTIONS, partitions: 12, minFronts: 1 };
+    const m = { ...measured, frontProduceMiBps: 1000, frontConsumeMiBps: 1000 };
+    const b = floeBill(8, 2, m, a, "full");
+    expect(b.shape.partitionsPerFlush).toBe(12);
+    const flushes = b.shape.fronts * b.shape.flushesPerSecond * a.monthHours * 3600;
+    expect(line(b, "S3 GET").quantity).toBeCloseTo(2 * flushes * m.s3GetPerSegmentRead, 6);
+    expect(line(b, "DynamoDB RCU (chunk lookups").quantity).toBeCloseTo(
+      2 * flushes * 12 * m.rcuPerChunkRead,
+      6,
+    );
   });
 });
 
@@ -275,7 +288,7 @@ describe("the model", () => {
         },
       ],
       s3BytesPerByteWritten: 1.01,
-      s3GetPerChunkRead: 1,
+      s3GetPerSegmentRead: 12,
       rcuPerChunkRead: 2,
       idleRcuPerPartitionSecond: 10,
     });
