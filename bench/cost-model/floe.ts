@@ -93,6 +93,18 @@ export function flushShape(
   return { flushesPerSecond, segmentBytes, partitionsPerFlush };
 }
 
+/**
+ * A consumer's GETs per segment of this shape: one, plus the measured share of segments split by
+ * a fetch's per-partition byte limit, scaled by chunk size (a fetch ends inside a chunk about
+ * once per max.partition.fetch.bytes it reads, so smaller chunks are split proportionally less).
+ */
+export function getsPerSegmentRead(m: MeasuredInputs, shape: Omit<FloeShape, "fronts">): number {
+  const excess = Math.max(0, m.s3GetPerSegmentRead - 1);
+  if (shape.partitionsPerFlush === 0 || m.readChunkBytes <= 0) return 1 + excess;
+  const chunkBytes = shape.segmentBytes / shape.partitionsPerFlush;
+  return 1 + excess * Math.min(1, chunkBytes / m.readChunkBytes);
+}
+
 export function floeBill(
   rateMiBps: number,
   readFanOut: number,
@@ -126,7 +138,7 @@ export function floeBill(
     charge(
       "read",
       "S3 GET (one per segment per consumer, its chunks in one fetch)",
-      readFanOut * flushes * m.s3GetPerSegmentRead,
+      readFanOut * flushes * getsPerSegmentRead(m, shape),
       "s3Get",
     ),
     charge(

@@ -40,10 +40,12 @@ export interface MeasuredInputs {
   s3BytesPerByteWritten: number;
   /**
    * S3 GETs per segment read by a consumer with a cold cache: the chunks of one segment that one
-   * fetch asks for share a GET (lib/broker/log/segment-reader.ts), so this is about one, plus
-   * the segments a fetch's byte limit splits.
+   * fetch asks for share a GET (lib/broker/log/segment-reader.ts), so this is one, plus the
+   * segments a fetch's per-partition byte limit splits — a share that grows with the chunk size,
+   * `readChunkBytes` where it was measured.
    */
   s3GetPerSegmentRead: number;
+  readChunkBytes: number;
   /** Per chunk (one partition's share of a segment) read by a consumer with a cold cache. */
   rcuPerChunkRead: number;
   /** A caught-up consumer's long poll: DynamoDB read units per partition waited on per second. */
@@ -163,6 +165,7 @@ export function measuredInputs(
     s3BytesPerByteWritten: w.totals.s3BytesPut / w.bytes,
     // The read phase reads back every segment the write phase wrote.
     s3GetPerSegmentRead: r.totals.s3Get / w.flushes,
+    readChunkBytes: w.bytes / chunks,
     rcuPerChunkRead: r.totals.rcu / chunks,
     idleRcuPerPartitionSecond: idle.totals.rcu / idle.seconds / idle.partitions,
     frontProduceMiBps: front.produceMiBps,

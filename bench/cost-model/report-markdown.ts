@@ -146,6 +146,7 @@ function measuredTable(r: CostModelResult): string {
     ),
     ["S3 bytes stored per byte written", m.s3BytesPerByteWritten, "per-GiB write phase"],
     ["S3 GETs per segment read", m.s3GetPerSegmentRead, "per-GiB read phase (cold front)"],
+    ["bytes per chunk in that read phase", Math.round(m.readChunkBytes), "per-GiB write phase"],
     ["DynamoDB RCU per chunk read", m.rcuPerChunkRead, "per-GiB read phase (cold front)"],
     ["DynamoDB RCU per partition per second, long-poll", m.idleRcuPerPartitionSecond, "idle phase"],
     ["front produce MiB/s", m.frontProduceMiBps, m.frontThroughputSource],

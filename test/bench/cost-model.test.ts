@@ -10,6 +10,7 @@ import {
   flushCommitUnits,
   flushShape,
   frontsFor,
+  getsPerSegmentRead,
   isFlushCommitLine,
 } from "../../bench/cost-model/floe.ts";
 import {
@@ -37,6 +38,7 @@ const measured: MeasuredInputs = {
   flushCommits: [{ layout: "shard", points: [{ partitions: 1, wcu: 1.25, rcu: 1 }] }],
   s3BytesPerByteWritten: 1,
   s3GetPerSegmentRead: 1,
+  readChunkBytes: 1024 * 1024,
   rcuPerChunkRead: 2,
   idleRcuPerPartitionSecond: 1,
   frontProduceMiBps: 20,
@@ -136,6 +138,19 @@ describe("Floe's shape", () => {
     expect(line(b, "S3 Standard storage").usd).toBeCloseTo(4725 * 0.023, 9);
     expect(line(b, "Fargate front vCPU").usd).toBeCloseTo(720 * 0.03238, 9);
     expect(line(b, "Network Load Balancer").usd).toBeCloseTo(720 * 0.0225, 9);
+  });
+
+  it("scales the GETs a fetch's byte limit adds per segment by chunk size", () => {
+    const m = { ...measured, s3GetPerSegmentRead: 3, readChunkBytes: 800_000 };
+    const shape = (segmentBytes: number, partitionsPerFlush: number) => ({
+      flushesPerSecond: 1,
+      segmentBytes,
+      partitionsPerFlush,
+    });
+    expect(getsPerSegmentRead(m, shape(12 * 800_000, 12))).toBe(3);
+    expect(getsPerSegmentRead(m, shape(12 * 1_600_000, 12))).toBe(3);
+    expect(getsPerSegmentRead(m, shape(10 * 80_000, 10))).toBeCloseTo(1.2, 9);
+    expect(getsPerSegmentRead({ ...m, s3GetPerSegmentRead: 0.9 }, shape(800_000, 1))).toBe(1);
   });
 
   it("counts a consumer's GETs per segment and its index lookups per chunk", () => {
@@ -289,6 +304,7 @@ describe("the model", () => {
       ],
       s3BytesPerByteWritten: 1.01,
       s3GetPerSegmentRead: 12,
+      readChunkBytes: 1000 / 48,
       rcuPerChunkRead: 2,
       idleRcuPerPartitionSecond: 10,
     });
