@@ -30,6 +30,18 @@ afterEach(async () => {
   stores = undefined;
 });
 
+/** Fresh stores, and a writer to them whose GETs and PUTs are counted. */
+async function openWriter(lingerMs: number) {
+  stores = await openStores();
+  const objects = new FaultyObjectStore(stores.objectStore);
+  const writer = new SegmentWriter({
+    objectStore: objects,
+    metadataStore: stores.metadataStore,
+    config: resolveLogConfig({ lingerMs }),
+  });
+  return { objects, writer, metadataStore: stores.metadataStore };
+}
+
 /** Writes three appends (3, 2 and 4 records) to one partition in one segment; returns its entry. */
 async function oneChunk(): Promise<{
   entry: ChunkEntry;
@@ -37,13 +49,7 @@ async function oneChunk(): Promise<{
   objects: FaultyObjectStore;
   sent: Buffer[];
 }> {
-  stores = await openStores();
-  const objects = new FaultyObjectStore(stores.objectStore);
-  const writer = new SegmentWriter({
-    objectStore: objects,
-    metadataStore: stores.metadataStore,
-    config: resolveLogConfig({ lingerMs: 0 }),
-  });
+  const { objects, writer, metadataStore } = await openWriter(0);
   const key = newKey();
   const sent = [
     await batch({ values: values("a", 3) }),
@@ -57,7 +63,7 @@ async function oneChunk(): Promise<{
     sent.map((b) => request(b)).map((r) => writer.append(key, r.records, r.batches)),
   );
   await writer.close();
-  const entries = await stores.metadataStore.findChunks(key, 0n, 10);
+  const entries = await metadataStore.findChunks(key, 0n, 10);
   expect(entries).toHaveLength(2);
   return { entry: entries[1], older: entries[0], objects, sent };
 }
@@ -67,13 +73,7 @@ async function oneSegment(partitions: number): Promise<{
   entries: ChunkEntry[];
   objects: FaultyObjectStore;
 }> {
-  stores = await openStores();
-  const objects = new FaultyObjectStore(stores.objectStore);
-  const writer = new SegmentWriter({
-    objectStore: objects,
-    metadataStore: stores.metadataStore,
-    config: resolveLogConfig({ lingerMs: 50 }),
-  });
+  const { objects, writer, metadataStore } = await openWriter(50);
   const topic = newKey();
   const keys = Array.from({ length: partitions }, (_, partition) => ({ ...topic, partition }));
   const appends = [];
@@ -85,9 +85,7 @@ async function oneSegment(partitions: number): Promise<{
   }
   await Promise.all(appends);
   await writer.close();
-  const entries = (
-    await Promise.all(keys.map((k) => stores!.metadataStore.findChunks(k, 0n, 10)))
-  ).flat();
+  const entries = (await Promise.all(keys.map((k) => metadataStore.findChunks(k, 0n, 10)))).flat();
   expect(new Set(entries.map((e) => e.segmentKey)).size).toBe(1);
   return { entries, objects };
 }
