@@ -42,6 +42,13 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
       cleanups.push(() => store.close());
       return store;
     };
+    /** A host on a fresh table whose snapshot puts fail while `failing()` says so. */
+    const failingSnapshots = async (failing: () => boolean) => {
+      const { table } = await open();
+      const client = rawClient();
+      failPutsOf(client, "N#", failing);
+      return { table, store: await another(table, client) };
+    };
     const sortKeysUnder = async (table: string, pk: string) =>
       (await itemsUnder(table, pk)).map((i) => i.sk.S ?? "");
 
@@ -239,11 +246,8 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
       });
 
       it("splits a snapshot of many producers into parts, and skips one a writer left unfinished", async () => {
-        const { table } = await open();
-        const client = rawClient();
         let failLastPart = false;
-        failPutsOf(client, "N#", () => failLastPart);
-        const store = await another(table, client);
+        const { table, store } = await failingSnapshots(() => failLastPart);
         const topicId = randomUUID();
         const keys = Array.from({ length: SHARD_PARTITIONS }, (_, partition) => ({
           topicId,
@@ -299,11 +303,8 @@ export function shardLayoutSpecs(fresh: Fresh, connection: Connection): void {
       }, 120_000);
 
       it("writes a snapshot that failed from the next commit", async () => {
-        const { table } = await open();
-        const client = rawClient();
         let failSnapshots = true;
-        failPutsOf(client, "N#", () => failSnapshots);
-        const store = await another(table, client);
+        const { table, store } = await failingSnapshots(() => failSnapshots);
         const key = { topicId: randomUUID(), partition: 0 };
         await appendChunks(store, key, SNAPSHOT_EVERY);
         await store.settled();
